@@ -22,7 +22,7 @@ CLEAN_EXTRA   :=
 .PHONY: all deps test asan bench demo install clean fuzz kernel images cppcheck check-deps
 all:
 
-include $(sort $(wildcard */module.mk */*/module.mk))
+include $(sort $(wildcard */module.mk */*/module.mk */*/*/module.mk))
 
 all: $(LIBS) $(BINS) $(TEST_BINS) $(ASSETS)
 
