@@ -17,6 +17,9 @@
 
 #include "util/error.h"
 
+/* -std=gnu11 predefines linux=1, which would break the field name below. */
+#undef linux
+
 #define BH_UNSET INT64_MIN
 
 struct bh_kv {
@@ -257,5 +260,14 @@ const struct bh_spec_namespace *bh_spec_namespace(const struct bh_spec *spec, in
 /* The default config.json text for `bulkhead spec` (caller frees).
  * rootless: a user namespace mapping the caller's uid. Defaults: DESIGN.md §4. */
 char *bh_spec_default_json(bool rootless);
+
+/* Added by the parser: */
+/* Translate m->options into m->flags/clear/propagation/data (the same
+ * rules as config.json mounts), e.g. for a CLI --volume. */
+int bh_spec_mount_parse_options(struct bh_spec_mount *m, struct bh_error *err);
+/* Parse a standalone OCI seccomp object (linux.seccomp), e.g. a profile file. */
+int bh_spec_parse_seccomp(const char *json, size_t len,
+			  struct bh_spec_seccomp **out, struct bh_error *err);
+void bh_spec_seccomp_free(struct bh_spec_seccomp *s);
 
 #endif
