@@ -46,6 +46,23 @@ int sp_fail(struct sp_ctx *c, const char *path, const char *fmt, ...)
 	return bh_error_setx(c->err, EINVAL, "%s: %s", c->file, msg);
 }
 
+void sp_warn(struct sp_ctx *c, const char *path, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (c->warnings++ > SP_MAX_WARNINGS)
+		return;
+	if (c->warnings > SP_MAX_WARNINGS) {
+		bh_log_warn("%s: more warnings not shown", c->file);
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	bh_log_warn("%s: %s: %s", c->file, path, msg);
+}
+
 int sp_nomem(struct sp_ctx *c, const char *path)
 {
 	return bh_error_set(c->err, ENOMEM, "%s: %s", c->file, path && *path ? path : "parsing");
@@ -98,9 +115,9 @@ void sp_check_keys(struct sp_ctx *c, json_t *obj, const char *path,
 			continue;
 		sp_join(p, sizeof(p), path, key);
 		if (sp_in(unsupported, key))
-			bh_log_warn("%s: %s: not supported by bulkhead, ignored", c->file, p);
+			sp_warn(c, p, "not supported by bulkhead, ignored");
 		else
-			bh_log_warn("%s: %s: unknown field, ignored", c->file, p);
+			sp_warn(c, p, "unknown field, ignored");
 	}
 }
 

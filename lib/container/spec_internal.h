@@ -20,7 +20,13 @@
 struct sp_ctx {
 	const char *file;          /* label used in messages: "config.json" */
 	struct bh_error *err;
+	unsigned warnings;         /* capped so hostile input cannot flood the log */
 };
+
+/* bh_log_warn "<file>: <path>: <msg>", at most SP_MAX_WARNINGS per parse. */
+#define SP_MAX_WARNINGS 32
+void sp_warn(struct sp_ctx *c, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 int sp_fail(struct sp_ctx *c, const char *path, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -114,7 +114,7 @@ static int mount_options(struct sp_ctx *c, const char *path, struct bh_spec_moun
 			continue;
 		}
 		if (strcmp(o, "tmpcopyup") == 0) {
-			bh_log_warn("%s: %s: \"tmpcopyup\" is not supported, ignored", c->file, e);
+			sp_warn(c, e, "\"tmpcopyup\" is not supported, ignored");
 			continue;
 		}
 		if (strcmp(o, "idmap") == 0 || strcmp(o, "ridmap") == 0)
