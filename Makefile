@@ -11,6 +11,12 @@ BASEFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -I$(CURDIR) -I$(CURDIR)/lib -MMD -
 LDFLAGS   ?=
 export BULKHEAD_CACHE ?= /var/cache/bulkhead
 
+# Libraries shared between areas are named here, before the module.mk files
+# are read, because make expands prerequisites as it reads them.
+LIBBH        := $(BUILD)/lib/libbulkhead.a
+LIBBH_LDLIBS := -lseccomp -lcap -ljansson
+LIBVMM       := $(BUILD)/vmm/libvmm.a
+
 # Filled by module.mk files.
 BINS          :=
 LIBS          :=

@@ -2,8 +2,6 @@
 # linked by the bulkhead CLI (bare mode) and by the guest agent.
 LIB_SRCS   := $(sort $(wildcard lib/util/*.c lib/container/*.c lib/proto/*.c))
 LIB_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/%.o)
-LIBBH      := $(BUILD)/lib/libbulkhead.a
-LIBBH_LDLIBS := -lseccomp -lcap -ljansson
 LIBS       += $(LIBBH)
 
 $(LIBBH): $(LIB_OBJS)
