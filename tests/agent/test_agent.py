@@ -1,0 +1,312 @@
+#!/usr/bin/env python3
+"""bulkhead-agent on the host, over its --unix socket: every protocol method,
+stdio capture and streams, and hostile requests.  The same agent binary is
+PID 1 in the guest; here it runs as a plain process so the protocol and the
+handlers are tested on every CI machine.  Prints TAP."""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from agentlib import Agent, AgentError, decode_output, frame, recv_frame  # noqa: E402
+
+TOP = os.environ.get("BULKHEAD_TOP", os.path.abspath(os.path.join(os.path.dirname(__file__), "../..")))
+BUILD = os.path.join(TOP, os.environ.get("BULKHEAD_BUILD", "build"))
+AGENT = os.path.join(BUILD, "bin/bulkhead-agent")
+CLI = os.path.join(BUILD, "bin/bulkhead")
+
+n = 0
+failed = 0
+
+
+def tap(ok, name, detail=""):
+    global n, failed
+    n += 1
+    print(f"{'ok' if ok else 'not ok'} {n} {name}")
+    if not ok:
+        failed += 1
+        for line in str(detail).splitlines():
+            print(f"#   {line}")
+    sys.stdout.flush()
+
+
+def skip_all(reason, count):
+    for i in range(count):
+        print(f"ok {i + 1} agent test {i + 1} # skip {reason}")
+    print(f"1..{count}")
+    sys.exit(0)
+
+
+def check(name, fn):
+    try:
+        fn()
+        tap(True, name)
+    except Exception as e:  # noqa: BLE001 - any failure is a test failure
+        tap(False, name, f"{type(e).__name__}: {e}")
+
+
+PLANNED = 16
+if os.geteuid() != 0:
+    skip_all("needs root (namespaces, cgroups)", PLANNED)
+for b in (AGENT, CLI):
+    if not os.access(b, os.X_OK):
+        skip_all(f"{b} not built", PLANNED)
+busybox = shutil.which("busybox")
+if not busybox:
+    skip_all("busybox-static not installed", PLANNED)
+
+work = tempfile.mkdtemp(prefix="bh-agent-")
+root = os.path.join(work, "state")
+sock = os.path.join(work, "agent.sock")
+rootfs = os.path.join(work, "rootfs")
+subprocess.run([os.path.join(TOP, "images/busybox-rootfs.sh"), rootfs], check=True,
+               stdout=subprocess.DEVNULL)
+subprocess.run([CLI, "spec", "--bundle", work], check=True)
+with open(os.path.join(work, "config.json")) as f:
+    BASE = json.load(f)
+os.unlink(os.path.join(work, "config.json"))
+
+agent = subprocess.Popen([AGENT, "--root", root, "--unix", sock],
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+ready = agent.stdout.readline()
+if "ready" not in ready:
+    tap(False, "agent starts and says ready", ready)
+    print(f"1..{n}")
+    sys.exit(1)
+
+
+def config(args, **proc):
+    c = json.loads(json.dumps(BASE))
+    c["process"]["args"] = args
+    c["process"].update(proc)
+    return c
+
+
+def leftovers(cid):
+    found = []
+    for p in (os.path.join(root, cid), os.path.join(root + "-agent/bundles", cid)):
+        if os.path.exists(p):
+            found.append(p)
+    for base in ("/sys/fs/cgroup/memory", "/sys/fs/cgroup/pids", "/sys/fs/cgroup/unified"):
+        for dirpath, dirnames, _ in os.walk(base):
+            if os.path.basename(dirpath) == cid:
+                found.append(dirpath)
+    return found
+
+
+a = Agent(sock)
+
+
+def t_ping():
+    r = a.call("ping")
+    assert r["version"] == 1, r
+    assert "capture" in r["features"] and "streams" in r["features"], r
+
+
+def run_capture(cid, args):
+    a.call("create", id=cid, config=config(args), rootfs={"path": rootfs})
+    a.call("start", id=cid)
+    res = a.call("wait", id=cid)
+    a.call("delete", id=cid)
+    return res
+
+
+def t_echo():
+    res = run_capture("echo1", ["sh", "-c", "echo hello; echo oops >&2"])
+    out, err = decode_output(res)
+    assert res["status"] == 0, res
+    assert out == "hello\n", repr(out)
+    assert err == "oops\n", repr(err)
+    assert not leftovers("echo1"), leftovers("echo1")
+
+
+def t_exit_code():
+    res = run_capture("exit7", ["sh", "-c", "exit 7"])
+    assert res["status"] == 7, res
+
+
+def t_security_inside():
+    # The agent uses the same engine and defaults as bare mode.
+    res = run_capture("sec1", ["sh", "-c",
+                               "grep CapEff /proc/self/status; grep NoNewPrivs /proc/self/status;"
+                               "grep Seccomp: /proc/self/status; mount -t tmpfs x /mnt && echo MOUNTED"])
+    out, _ = decode_output(res)
+    assert "CapEff:\t00000000a80425fb" in out or "CapEff:\t00000000800405fb" in out, out
+    assert "NoNewPrivs:\t1" in out, out
+    assert "Seccomp:\t2" in out, out
+    assert "MOUNTED" not in out, out
+
+
+def t_exec_and_signal():
+    a.call("create", id="long1", config=config(["sleep", "60"]), rootfs={"path": rootfs})
+    a.call("start", id="long1")
+    r = a.call("exec", id="long1", process={"args": ["sh", "-c", "cat /proc/1/cmdline | tr '\\0' ' '"],
+                                             "cwd": "/", "env": ["PATH=/bin"]})
+    res = a.call("wait", id="long1", exec_id=r["exec_id"])
+    out, _ = decode_output(res)
+    assert out.startswith("sleep 60"), repr(out)
+    r2 = a.call("exec", id="long1", process={"args": ["sleep", "50"], "cwd": "/", "env": ["PATH=/bin"]})
+    a.call("signal", id="long1", exec_id=r2["exec_id"], signal=9)
+    res = a.call("wait", id="long1", exec_id=r2["exec_id"])
+    assert res["status"] == 137, res
+
+
+def t_stats():
+    r = a.call("stats", id="long1")
+    assert r["status"] == "running", r
+    assert r["pids_current"] >= 1, r
+    assert r["mem_usage"] > 0, r
+    vm = a.call("stats")
+    assert vm["mem_total_kb"] > 0, vm
+
+
+def t_signal_container():
+    a.call("signal", id="long1", signal=15)
+    res = a.call("wait", id="long1")
+    assert res["status"] == 143, res
+    a.call("delete", id="long1")
+    assert not leftovers("long1"), leftovers("long1")
+
+
+def t_streams():
+    r = a.call("create", id="str1", config=config(["sh", "-c", "read x; echo got:$x; echo e >&2"]),
+               rootfs={"path": rootfs}, stdio="streams")
+    st = r["streams"]
+    sin, sout, serr = (a.stream(st[k]) for k in ("stdin", "stdout", "stderr"))
+    a.call("start", id="str1")
+    sin.sendall(b"ping\n")
+    sin.close()
+    data = b""
+    while True:
+        chunk = sout.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    assert data == b"got:ping\n", data
+    assert serr.recv(100) == b"e\n"
+    res = a.call("wait", id="str1")
+    assert res["status"] == 0, res
+    a.call("delete", id="str1")
+
+
+def t_bad_config_leaves_nothing():
+    c = config(["true"])
+    c["process"]["args"] = 5
+    try:
+        a.call("create", id="bad1", config=c, rootfs={"path": rootfs})
+        raise AssertionError("create with args=5 succeeded")
+    except AgentError as e:
+        assert "process.args" in e.message, e.message
+    assert not leftovers("bad1"), leftovers("bad1")
+
+
+def t_bad_rootfs_leaves_nothing():
+    try:
+        a.call("create", id="bad2", config=config(["true"]), rootfs={"path": "/nonexistent/rootfs"})
+        raise AssertionError("create with a missing rootfs succeeded")
+    except AgentError as e:
+        assert "nonexistent" in e.message, e.message
+    assert not leftovers("bad2"), leftovers("bad2")
+
+
+def t_bad_ids():
+    for bad in ("../x", "a/b", "", "." * 2):
+        try:
+            a.call("create", id=bad, config=config(["true"]), rootfs={"path": rootfs})
+            raise AssertionError(f"id {bad!r} accepted")
+        except AgentError as e:
+            assert e.code == "EINVAL", e
+
+
+def t_wrong_types():
+    for params, needle in (({"id": 5}, "params.id"), ({"id": "x", "signal": "KILL"}, "params.signal"),
+                           ({"id": "x", "exec_id": -1}, "params.exec_id")):
+        try:
+            a.call("signal", **params)
+            raise AssertionError(f"{params} accepted")
+        except AgentError as e:
+            assert needle in e.message, e.message
+    rep = a.raw(frame({"id": 99, "method": "format_disk"}))
+    assert rep["error"]["code"] == "ENOSYS", rep
+    rep = a.raw(frame({"id": "1", "method": "ping"}))
+    assert rep["error"]["code"] == "EPROTO", rep
+
+
+def t_garbage_frames():
+    # Each hostile frame gets an error and a closed connection; the agent lives on.
+    for data in (b"\x7f\xff\xff\xff", frame(b"{not json"), frame(b"[1,2,3]"), b"\x00\x00\x00\x00"):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(10)
+        s.connect(sock)
+        s.sendall(data)
+        rep = recv_frame(s)
+        assert "error" in rep, rep
+        assert s.recv(1) == b"", "connection stayed open after a bad frame"
+        s.close()
+    # truncated frame then hang up
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(sock)
+    s.sendall(b"\x00\x00\x01\x00{\"id\":")
+    s.close()
+    assert agent.poll() is None, "agent died"
+    assert Agent(sock).call("ping")["version"] == 1
+
+
+def t_duplicate_create():
+    a.call("create", id="dup1", config=config(["sleep", "30"]), rootfs={"path": rootfs})
+    try:
+        a.call("create", id="dup1", config=config(["true"]), rootfs={"path": rootfs})
+        raise AssertionError("duplicate id accepted")
+    except AgentError as e:
+        assert e.code == "EEXIST", e
+    a.call("delete", id="dup1", force=True)
+    assert not leftovers("dup1"), leftovers("dup1")
+
+
+def t_update():
+    a.call("create", id="upd1", config=config(["sleep", "30"]), rootfs={"path": rootfs})
+    a.call("update", id="upd1", resources={"pids": {"limit": 42}})
+    st = a.call("stats", id="upd1")
+    assert st["pids_limit"] == 42, st
+    a.call("delete", id="upd1", force=True)
+
+
+def t_shutdown_cleans_up():
+    a.call("create", id="left1", config=config(["sleep", "30"]), rootfs={"path": rootfs})
+    a.call("start", id="left1")
+    a.call("shutdown")
+    agent.wait(timeout=30)
+    assert agent.returncode == 0, agent.returncode
+    assert not leftovers("left1"), leftovers("left1")
+
+
+for name, fn in [("ping returns protocol version 1 and features", t_ping),
+                 ("create/start/wait captures stdout and stderr, delete leaves nothing", t_echo),
+                 ("exit status comes back through wait", t_exit_code),
+                 ("agent containers get the default caps, no_new_privs, seccomp; mount fails", t_security_inside),
+                 ("exec into a running container; a signal to an exec'd process", t_exec_and_signal),
+                 ("stats of a container and of the VM", t_stats),
+                 ("signal to the container: exit 143 and clean delete", t_signal_container),
+                 ("stdio over separate stream connections", t_streams),
+                 ("malformed config: error names the field, nothing left behind", t_bad_config_leaves_nothing),
+                 ("missing rootfs: error, nothing left behind", t_bad_rootfs_leaves_nothing),
+                 ("ids with / or .. or empty are refused", t_bad_ids),
+                 ("wrong param types and unknown methods get errors", t_wrong_types),
+                 ("oversized, non-JSON, zero-length, truncated frames: error, agent survives", t_garbage_frames),
+                 ("duplicate container id is refused", t_duplicate_create),
+                 ("update changes the pids limit", t_update),
+                 ("shutdown kills and deletes every container", t_shutdown_cleans_up)]:
+    check(name, fn)
+
+if agent.poll() is None:
+    agent.send_signal(signal.SIGTERM)
+    agent.wait(timeout=10)
+shutil.rmtree(work, ignore_errors=True)
+print(f"1..{n}")
+sys.exit(1 if failed else 0)
