@@ -162,6 +162,11 @@ int vq_pop(struct virtq *vq, const struct vq_mem *mem, struct vq_elem *e)
 	return r < 0 ? r : 1;
 }
 
+void vq_unpop(struct virtq *vq)
+{
+	vq->last_avail--;
+}
+
 bool vq_push(struct virtq *vq, const struct vq_mem *mem, uint16_t head, uint32_t len)
 {
 	uint8_t *used;

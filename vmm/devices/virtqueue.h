@@ -65,6 +65,9 @@ enum vq_err vq_validate(const struct virtq *vq, const struct vq_mem *mem);
 /* Pop the next available chain: returns 1 and fills e, 0 when none is
  * available, or -(enum vq_err) when the guest broke the ring. */
 int vq_pop(struct virtq *vq, const struct vq_mem *mem, struct vq_elem *e);
+/* Give back the chain just popped (not yet pushed), e.g. when the data meant
+ * for it turned out not to be there. */
+void vq_unpop(struct virtq *vq);
 /* Is a chain available (without consuming it)? Ring errors count as "yes" so
  * that the caller's vq_pop reports them. */
 bool vq_has_avail(const struct virtq *vq, const struct vq_mem *mem);
