@@ -1,0 +1,60 @@
+/* bulkhead-vmm configuration: a JSON file (jansson) and/or command-line
+ * flags (flags override the file). Reference: docs/vmm.md. */
+#ifndef BH_VMM_CONFIG_H
+#define BH_VMM_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/error.h"
+
+#define VMM_DEFAULT_CMDLINE \
+	"console=ttyS0 reboot=k panic=1 pci=off nomodule 8250.nr_uarts=1 i8042.noaux quiet"
+#define VMM_CONFIG_MAX_DRIVES 16
+#define VMM_CONFIG_MAX_MEMORY_MIB (1024 * 1024)
+
+enum vmm_out_mode { VMM_OUT_OFF, VMM_OUT_STDOUT, VMM_OUT_FILE };
+
+struct vmm_out_cfg {
+	enum vmm_out_mode mode;
+	char *path;             /* VMM_OUT_FILE */
+};
+
+struct vmm_drive_cfg {
+	char *path;
+	bool readonly;
+	char *serial;
+};
+
+struct vmm_config {
+	unsigned vcpus;
+	uint64_t memory_mib;
+	char *kernel, *initrd, *cmdline;
+	struct vmm_drive_cfg drives[VMM_CONFIG_MAX_DRIVES];
+	size_t ndrives;
+	bool vsock;
+	uint32_t vsock_cid;
+	char *vsock_uds;
+	struct vmm_out_cfg serial;    /* the 16550 UART; default stdout */
+	bool serial_input;            /* feed stdin to the UART */
+	struct vmm_out_cfg console;   /* virtio-console; default off */
+	bool rng;
+	bool hugepages;               /* hugetlbfs pages instead of THP */
+	char *api_sock;
+};
+
+void vmm_config_init(struct vmm_config *c);
+void vmm_config_free(struct vmm_config *c);
+/* Parse JSON text; name is for messages ("config <name>: field: why"). */
+int vmm_config_parse(struct vmm_config *c, const char *text, size_t len,
+		     const char *name, struct bh_error *err);
+int vmm_config_load(struct vmm_config *c, const char *path, struct bh_error *err);
+/* Flag values: "PATH[,ro][,serial=S]", "CID,UDS", "stdout|off|file:PATH". */
+int vmm_config_add_disk(struct vmm_config *c, const char *arg, struct bh_error *err);
+int vmm_config_set_vsock(struct vmm_config *c, const char *arg, struct bh_error *err);
+int vmm_config_set_out(struct vmm_out_cfg *o, const char *arg, struct bh_error *err);
+/* Final checks once file and flags are merged. */
+int vmm_config_check(const struct vmm_config *c, struct bh_error *err);
+
+#endif
