@@ -86,7 +86,7 @@ static int mem_create(struct vmm *vm, const struct vmm_machine_opts *o, struct b
 /* ---- CPUID ---- */
 static struct kvm_cpuid2 *cpuid_supported(int kvm_fd, struct bh_error *err)
 {
-	for (unsigned n = 64; n <= 4096; n *= 2) {
+	for (unsigned n = 128; n <= 4096; n *= 2) {
 		struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + (n + 2) * sizeof(c->entries[0]));
 		if (!c) {
 			bh_error_set(err, ENOMEM, "CPUID table");

@@ -13,9 +13,13 @@ GUEST_LDFLAGS := -Wl,-T,tests/guests/lib/guest.ld -Wl,--build-id=none -Wl,-z,max
 GUEST_LIB_SRCS := tests/guests/lib/entry.S tests/guests/lib/guest.c
 GUEST_LIB_OBJS := $(GUEST_LIB_SRCS:%=$(BUILD)/%.gobj)
 GUEST_LIB      := $(BUILD)/tests/guests/lib/libguest.a
-GUEST_SRCS := $(filter-out tests/guests/lib/%,$(sort $(wildcard tests/guests/*.c tests/guests/*/*.c)))
+GUEST_SRCS := $(filter-out tests/guests/lib/% tests/guests/tools/%,$(sort $(wildcard tests/guests/*.c tests/guests/*/*.c)))
 GUEST_ELFS := $(GUEST_SRCS:%.c=$(BUILD)/%.elf)
-ASSETS += $(GUEST_ELFS)
+# Variants for the VMM tests: the bzImage path, and a kernel whose segment
+# lies beyond a small guest's memory (linked at 256 MiB).
+GUEST_EXTRA := $(BUILD)/tests/guests/bzimage.bzImage $(BUILD)/tests/guests/hello-high.elf
+MKBZIMAGE  := $(BUILD)/tests/guests/tools/mkbzimage
+ASSETS += $(GUEST_ELFS) $(GUEST_EXTRA) $(MKBZIMAGE)
 
 $(BUILD)/tests/guests/%.gobj: tests/guests/% tests/guests/lib/guest.h
 	@mkdir -p $(dir $@)
@@ -29,3 +33,21 @@ $(GUEST_LIB): $(GUEST_LIB_OBJS)
 $(BUILD)/tests/guests/%.elf: tests/guests/%.c $(GUEST_LIB) tests/guests/lib/guest.ld tests/guests/lib/guest.h
 	@mkdir -p $(dir $@)
 	$(GUEST_CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -o $@ $< -Wl,--whole-archive $(GUEST_LIB) -Wl,--no-whole-archive
+
+$(MKBZIMAGE): tests/guests/tools/mkbzimage.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASEFLAGS) $(CFLAGS) -o $@ $<
+
+$(BUILD)/tests/guests/%-bz.elf: tests/guests/%.c $(GUEST_LIB) tests/guests/lib/guest.ld
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(GUEST_CFLAGS) -Wl,--defsym=GUEST_BASE=0x100200 $(GUEST_LDFLAGS) -o $@ $< \
+	  -Wl,--whole-archive $(GUEST_LIB) -Wl,--no-whole-archive
+
+$(BUILD)/tests/guests/%.bzImage: $(BUILD)/tests/guests/%-bz.elf $(MKBZIMAGE)
+	$(MKBZIMAGE) $< $@
+
+$(BUILD)/tests/guests/hello-high.elf: tests/guests/hello.c $(GUEST_LIB) tests/guests/lib/guest.ld
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(GUEST_CFLAGS) -Wl,--defsym=GUEST_BASE=0x10000000 $(GUEST_LDFLAGS) -o $@ $< \
+	  -Wl,--whole-archive $(GUEST_LIB) -Wl,--no-whole-archive
+.PRECIOUS: $(BUILD)/tests/guests/%-bz.elf

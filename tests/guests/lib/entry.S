@@ -166,3 +166,5 @@ guest_stack_top:
 	.balign 8
 guest_boot_params:	.quad 0
 guest_pvh_start_info:	.quad 0
+
+	.section .note.GNU-stack, "", @progbits

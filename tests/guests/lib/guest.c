@@ -253,9 +253,10 @@ void guest_reset_i8042(void)
 
 void guest_triple_fault(void)
 {
-	/* An empty IDT: the next exception cannot be delivered -> shutdown. */
+	/* An empty IDT: the next exception cannot be delivered -> shutdown.
+	 * (ud2, not int3: kvm_pvm emulates int3 and fails instead.) */
 	struct __attribute__((packed)) { uint16_t limit; uint64_t base; } idtr = { 0, 0 };
-	__asm__ volatile("lidt %0; int3" :: "m"(idtr));
+	__asm__ volatile("lidt %0; ud2" :: "m"(idtr));
 	guest_halt();
 }
 
