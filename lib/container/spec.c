@@ -14,6 +14,8 @@
  *  - Wrong types, out-of-range integers, missing required fields, unknown
  *    enum values (capabilities, rlimits, namespaces, seccomp actions) are
  *    errors: guessing on a security-relevant field is worse than failing.
+ *  - Duplicate keys are an error (JSON_REJECT_DUPLICATES): which of two
+ *    "readonly" values wins must not depend on the parser.
  *  - JSON null counts as absent (Go encoders emit null for empty slices).
  *  - Inputs are bounded: file size (4 MiB), array lengths (SP_MAX_*), and
  *    jansson's own nesting limit, so hostile input cannot exhaust memory.
@@ -223,6 +225,14 @@ int sp_get_array(struct sp_ctx *c, json_t *obj, const char *path,
 			       json_array_size(v), max);
 	*out = v;
 	return 0;
+}
+
+bool sp_has_dotdot(const char *path)
+{
+	for (const char *p = path; (p = strstr(p, "..")); p += 2)
+		if ((p == path || p[-1] == '/') && (p[2] == '\0' || p[2] == '/'))
+			return true;
+	return false;
 }
 
 void sp_strv_free(char **v, size_t n)

@@ -65,6 +65,10 @@ int sp_get_kv(struct sp_ctx *c, json_t *obj, const char *path,
 int sp_int_value(struct sp_ctx *c, json_t *v, const char *path,
 		 int64_t min, int64_t max, int64_t *out);
 
+/* True when path has a ".." component (refused in container paths as
+ * defence in depth; the runtime resolves them inside the rootfs anyway). */
+bool sp_has_dotdot(const char *path);
+
 /* calloc(n, size) that reports failure through the context. */
 void *sp_calloc(struct sp_ctx *c, const char *path, size_t n, size_t size);
 

@@ -149,10 +149,11 @@ static int lx_devices(struct sp_ctx *c, json_t *obj, const char *path,
 		    (r = sp_get_int(c, v, e, "uid", false, 0, UINT32_MAX - 1, &d->uid)) < 0 ||
 		    (r = sp_get_int(c, v, e, "gid", false, 0, UINT32_MAX - 1, &d->gid)) < 0)
 			return r;
-		if (d->path[0] != '/') {
-			sp_join(fp, sizeof(fp), e, "path");
+		sp_join(fp, sizeof(fp), e, "path");
+		if (d->path[0] != '/')
 			return sp_fail(c, fp, "must be an absolute path, not \"%s\"", d->path);
-		}
+		if (sp_has_dotdot(d->path))
+			return sp_fail(c, fp, "must not contain \"..\" (\"%s\")", d->path);
 	}
 	return 0;
 }

@@ -173,13 +173,17 @@ int sp_parse_mounts(struct sp_ctx *c, json_t *root, struct bh_spec *spec)
 		    (r = sp_get_string(c, v, e, "source", false, &m->source)) < 0 ||
 		    (r = sp_get_strv(c, v, e, "options", 256, &m->options, &m->n_options)) < 0)
 			return r;
-		if (m->destination[0] != '/') {
-			sp_join(op, sizeof(op), e, "destination");
+		sp_join(op, sizeof(op), e, "destination");
+		if (m->destination[0] != '/')
 			return sp_fail(c, op, "must be an absolute path, not \"%s\"", m->destination);
-		}
+		if (sp_has_dotdot(m->destination))
+			return sp_fail(c, op, "must not contain \"..\" (\"%s\")", m->destination);
 		sp_join(op, sizeof(op), e, "options");
 		if ((r = mount_options(c, op, m)) < 0)
 			return r;
+		/* Like crun: type "bind" is a bind mount even without the option. */
+		if (m->type && strcmp(m->type, "bind") == 0)
+			m->flags |= MS_BIND;
 	}
 	return 0;
 }

@@ -257,6 +257,12 @@ int sp_parse_process(struct sp_ctx *c, json_t *obj, const char *path,
 	}
 	if ((r = proc_check(c, path, p)) < 0)
 		goto fail;
+	if (p->apparmor_profile && *p->apparmor_profile) {
+		char ap[SP_PATH_MAX];
+		sp_join(ap, sizeof(ap), path, "apparmorProfile");
+		sp_warn(c, ap, "AppArmor is not supported; profile \"%s\" ignored",
+			p->apparmor_profile);
+	}
 	*out = p;
 	return 0;
 fail:

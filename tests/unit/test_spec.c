@@ -273,6 +273,12 @@ static void test_mount_option_table(void **state)
 				 m.flags, m.clear, m.propagation);
 		assert_null(m.data);
 	}
+	/* A "bind" type is a bind mount; "..foo" is a name, not "..". */
+	struct bh_spec *s = parse_ok("{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"/r\"},"
+		"\"mounts\":[{\"destination\":\"/x/..foo\",\"type\":\"bind\",\"source\":\"/s\","
+		"\"options\":[\"ro\"]}]}", NULL);
+	assert_int_equal(s->mounts[0].flags, MS_BIND | MS_RDONLY);
+	bh_spec_free(s);
 	/* idmap is refused, not silently dropped. */
 	char *opts[] = { "ro", "idmap", NULL };
 	struct bh_spec_mount m = { .options = opts, .n_options = 2 };
@@ -543,7 +549,8 @@ static void test_unknown_fields_warn(void **state)
 	close(fd);
 	assert_int_equal(bh_log_open(tmpl, 0, BH_LOG_WARN), 0);
 	struct bh_spec *s = parse_ok("{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"/r\"},"
-		"\"process\":{\"args\":[\"a\"],\"cwd\":\"/\",\"noNewPrivilege\":true},"
+		"\"process\":{\"args\":[\"a\"],\"cwd\":\"/\",\"noNewPrivilege\":true,"
+		"\"apparmorProfile\":\"docker-default\"},"
 		"\"linux\":{\"resources\":{\"memory\":{\"limitt\":5}},\"intelRdt\":{}},"
 		"\"x-vendor\":1}", NULL);
 	assert_false(s->process->no_new_privileges);
@@ -561,6 +568,7 @@ static void test_unknown_fields_warn(void **state)
 	assert_non_null(strstr(buf, "config.json: linux.resources.memory.limitt: unknown field"));
 	assert_non_null(strstr(buf, "config.json: linux.intelRdt: not supported"));
 	assert_non_null(strstr(buf, "config.json: x-vendor: unknown field"));
+	assert_non_null(strstr(buf, "config.json: process.apparmorProfile: AppArmor is not supported"));
 }
 
 int main(void)

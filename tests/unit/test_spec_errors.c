@@ -86,6 +86,8 @@ static const struct {
 	{ CFG(PROC, ",\"mounts\":[5]"), "config.json: mounts[0]: expected an object" },
 	{ CFG(PROC, ",\"mounts\":[{\"type\":\"tmpfs\"}]"), "mounts[0].destination: required field is missing" },
 	{ CFG(PROC, ",\"mounts\":[{\"destination\":\"tmp\"}]"), "mounts[0].destination: must be an absolute path" },
+	{ CFG(PROC, ",\"mounts\":[{\"destination\":\"/a/../../etc\"}]"), "mounts[0].destination: must not contain \"..\"" },
+	{ LNX("\"devices\":[{\"type\":\"p\",\"path\":\"/dev/..\"}]"), "linux.devices[0].path: must not contain \"..\"" },
 	{ CFG(PROC, ",\"mounts\":[{\"destination\":\"/a\"},{\"destination\":\"/b\",\"options\":\"ro\"}]"),
 	  "mounts[1].options: expected an array" },
 	{ CFG(PROC, ",\"mounts\":[{\"destination\":\"/a\",\"options\":[\"ro\",7]}]"),
