@@ -18,8 +18,7 @@ vmm=./bin/bulkhead-vmm
 
 # ---- tiny guest ----
 if [ -f guests/hello.elf ]; then
-	timeout -s KILL 30 $vmm --kernel guests/hello.elf --memory 16 --console stdout \
-		>"$T/hello.out" 2>&1
+	timeout -s KILL 30 $vmm --kernel guests/hello.elf --memory 16 >"$T/hello.out" 2>&1
 	rc=$?
 	if [ $rc = 0 ] && grep -q 'hello from bulkhead guest' "$T/hello.out"; then
 		ok "vmm: tiny guest hello runs on nested-SVM KVM and exits 0"
@@ -43,6 +42,9 @@ cpid=$!
 cmd="console=ttyS0 quiet cryptomgr.notests init_on_alloc=0 mitigations=off rodata=off"
 cmd="$cmd audit=0 lsm=capability 8250.nr_uarts=1 panic=-1 reboot=t l2.token=$token"
 [ -s l2/novirtio ] && cmd="$cmd l2.novirtio=$(cat l2/novirtio)"
+# L2_END=reboot: reboot=t triple fault, VMM exit 2; default poweroff, exit 0.
+want_rc=0
+[ "${L2_END:-poweroff}" = reboot ] && cmd="$cmd l2.end=reboot" && want_rc=2
 echo "NESTED-MARK l2-vmm-start"
 # The VMM's stdout is the L2 console: show it live (TAP lines from l2init
 # reach the harness) and keep a copy for the checks below.
@@ -50,7 +52,7 @@ echo "NESTED-MARK l2-vmm-start"
 	timeout -s KILL "${L2_TIMEOUT:-120}" $vmm --kernel l2/kernel --initrd l2/initrd.cpio.gz \
 		--cmdline "$cmd" --memory "${L2_MEMORY:-256}" --vcpus "${L2_VCPUS:-1}" \
 		--disk l2/data.img,ro,serial=l2data --disk "$T/rw.img" \
-		--vsock 3,"$uds" --console stdout 2>"$T/vmm.err"
+		--vsock 3,"$uds" --serial stdout --console "file:$T/hvc.out" 2>"$T/vmm.err"
 	echo $? >"$T/vmm.rc"
 } | tr -d '\r' | tee "$T/l2.out"
 rc=$(cat "$T/vmm.rc")
@@ -67,10 +69,10 @@ if grep -q '^NESTED-L2-DONE failures=0' "$T/l2.out"; then
 else
 	nok "l2: l2init did not finish cleanly: $(grep '^NESTED-L2-DONE' "$T/l2.out" || echo 'no NESTED-L2-DONE line')"
 fi
-if [ "$rc" = 0 ]; then
-	ok "l2: bulkhead-vmm exited 0 after the guest rebooted (reboot=t)"
+if [ "$rc" = $want_rc ]; then
+	ok "l2: bulkhead-vmm exited $rc after the guest's ${L2_END:-poweroff}"
 else
-	nok "l2: bulkhead-vmm exit status $rc (137 = killed after ${L2_TIMEOUT:-120} s)"
+	nok "l2: bulkhead-vmm exit status $rc, want $want_rc (137 = killed after ${L2_TIMEOUT:-120} s)"
 	tail -n 15 "$T/vmm.err" | sed 's/^/# vmm| /'
 fi
 if [ -s l2/novirtio ]; then
@@ -78,6 +80,11 @@ if [ -s l2/novirtio ]; then
 	kill $lpid $cpid 2>/dev/null
 	wait
 else
+	if grep -qx "l2-hvc $token" "$T/hvc.out" 2>/dev/null; then
+		ok "l2: virtio-console output reached the VMM's --console file"
+	else
+		nok "l2: virtio-console file holds '$(head -c 100 "$T/hvc.out" 2>/dev/null)', want 'l2-hvc $token'"
+	fi
 	got=$(head -c 64 "$T/rw.img" | tr -d '\0' | head -n 1)
 	if [ "$got" = "l2-wrote $token" ]; then
 		ok "l2: raw disk vdb holds what the guest wrote"

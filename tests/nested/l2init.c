@@ -4,8 +4,10 @@
  *   init reached + uptime, mounts, modules (stock kernel only), virtio-blk
  *   (ext4 disk vda with a known token, raw disk vdb written for the L1 to
  *   read back), vsock guest->host (CID 2 port 5000, echo) and host->guest
- *   (listener on port 1024), then reboot(RB_AUTOBOOT) (reboot=t on the
- *   command line gives the VMM a KVM_EXIT_SHUTDOWN).
+ *   (listener on port 1024), virtio-console (/dev/hvc0), then powers off
+ *   (RB_POWER_OFF: no ACPI, so the vCPU halts with IF=0 and bulkhead-vmm
+ *   exits 0), or with l2.end=reboot reboot(RB_AUTOBOOT) (with reboot=t a
+ *   KVM_EXIT_SHUTDOWN, VMM exit status 2).
  * Command line: l2.token=T (expected content of vda:/known.txt), and
  * l2.novirtio=REASON to skip the virtio checks with that reason. */
 #include <errno.h>
@@ -22,6 +24,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -137,7 +140,14 @@ static void check_vsock(void)
 			cid = 0;
 		close(vfd);
 	}
-	tap(cid >= 3 && cid != VMADDR_CID_ANY, "vsock local CID is %u", cid);
+	if (cid < 3 || cid == VMADDR_CID_ANY) {
+		/* No transport: the connect/accept checks below would only time out. */
+		tap(0, "vsock local CID is %u (no virtio-vsock device?)", cid);
+		if (ls >= 0)
+			close(ls);
+		return;
+	}
+	tap(1, "vsock local CID is %u", cid);
 
 	/* Guest-initiated: CID 2 port 5000 reaches "<uds>_5000" in the L1. */
 	char msg[128], want[160], got[256] = "";
@@ -225,6 +235,21 @@ static void check_blk(const char *token)
 		close(fd);
 }
 
+static void check_hvc(const char *token)
+{
+	for (int i = 0; i < 20 && access("/dev/hvc0", F_OK) != 0; i++)
+		usleep(100000);
+	char line[200];
+	snprintf(line, sizeof(line), "l2-hvc %s\n", token);
+	int fd = open("/dev/hvc0", O_WRONLY | O_NOCTTY | O_CLOEXEC);
+	int ok = fd >= 0 && write(fd, line, strlen(line)) == (ssize_t)strlen(line);
+	tap(ok, "virtio-console /dev/hvc0 write%s%s", ok ? "" : ": ", ok ? "" : strerror(errno));
+	if (fd >= 0) {
+		tcdrain(fd);
+		close(fd);
+	}
+}
+
 int main(void)
 {
 	mkdir("/proc", 0555);
@@ -242,19 +267,21 @@ int main(void)
 	printf("# l2: cmdline %s", cmdline);
 	load_modules();
 
-	char token[128], novirtio[128];
+	char token[128], novirtio[128], end[32];
 	cmdline_arg("l2.token", token, sizeof(token));
+	cmdline_arg("l2.end", end, sizeof(end));
 	cmdline_arg("l2.novirtio", novirtio, sizeof(novirtio));
 	if (novirtio[0]) {
 		skip("virtio-blk and vsock", novirtio);
 	} else {
 		check_vsock();
 		check_blk(token);
+		check_hvc(token);
 	}
 	printf("NESTED-L2-DONE failures=%d checks=%d uptime=%.2f\n", failures, n, uptime());
 	fflush(stdout);
 	sync();
-	reboot(RB_AUTOBOOT);
+	reboot(strcmp(end, "reboot") == 0 ? RB_AUTOBOOT : RB_POWER_OFF);
 	/* Only reached when reboot failed: PID 1 exiting panics (panic=-1). */
 	printf("# l2: reboot: %s\n", strerror(errno));
 	return 1;
