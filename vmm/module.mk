@@ -4,6 +4,7 @@ VMM_SRCS := $(sort $(wildcard vmm/*.c vmm/boot/*.c vmm/devices/*.c))
 VMM_OBJS := $(VMM_SRCS:%.c=$(BUILD)/%.o)
 VMM_LIB_OBJS := $(filter-out $(BUILD)/vmm/main.o,$(VMM_OBJS))
 LIBVMM   := $(BUILD)/vmm/libvmm.a
+LIBVMM_LDLIBS := -lpthread
 VMM_BIN  := $(BUILD)/bin/bulkhead-vmm
 LIBS     += $(LIBVMM)
 BINS     += $(VMM_BIN)
