@@ -9,6 +9,8 @@
 #                    ext4 virtio-blk disk (auto: cpio below 48 MiB)
 #   --smp N  --mem MiB  --cpu MODEL  --machine M  --accel A   QEMU knobs
 #   --log FILE       full L1 console log (default $BULKHEAD_CACHE/nested/last.log)
+#   --env K=V        environment for test.sh (via the kernel command line, so
+#                    no spaces; repeatable)
 # Env: BULKHEAD_CACHE (/var/cache/bulkhead), NESTED_VERBOSE=1 echoes the whole
 # console as "# | ..." lines, QEMU (qemu-system-x86_64).
 # Exit: the payload's status; 124 on timeout; 125 when the harness itself
@@ -18,12 +20,15 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 export BULKHEAD_CACHE=${BULKHEAD_CACHE:-/var/cache/bulkhead}
 timeout_s=300 transport=auto smp=2 mem=2048 cpu=max,-la57 machine=q35
-accel=tcg,thread=multi log=""
+accel=tcg,thread=multi log="" envs=""
 while [ $# -gt 1 ]; do
 	case "$1" in
 	--timeout) timeout_s=$2 ;; --transport) transport=$2 ;;
 	--smp) smp=$2 ;; --mem) mem=$2 ;; --cpu) cpu=$2 ;;
 	--machine) machine=$2 ;; --accel) accel=$2 ;; --log) log=$2 ;;
+	--env)
+		[[ $2 =~ ^[A-Za-z_][A-Za-z0-9_]*=[^[:space:]]*$ ]] || { echo "l1-run: --env $2: want K=V, no spaces" >&2; exit 2; }
+		envs="$envs $2" ;;
 	*) echo "l1-run: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift 2
@@ -100,7 +105,7 @@ t_prep=$EPOCHREALTIME
 # ---- boot ----
 l1_timeout=$((timeout_s > 30 ? timeout_s - 10 : timeout_s))
 append="console=ttyS0 quiet cryptomgr.notests init_on_alloc=0 mitigations=off rodata=off audit=0"
-append="$append lsm=capability 8250.nr_uarts=1 panic=-1 reboot=t nested.transport=$transport nested.timeout=$l1_timeout"
+append="$append lsm=capability 8250.nr_uarts=1 panic=-1 reboot=t nested.transport=$transport nested.timeout=$l1_timeout$envs"
 : >"$log"
 mkfifo "$run/out"
 timeout --kill-after=5 "$timeout_s" "$qemu" -nodefaults -no-user-config -display none \

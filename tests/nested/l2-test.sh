@@ -6,6 +6,8 @@
 #    serves vsock (vsockpeer), gives it two disks, and checks the console,
 #    the raw disk it wrote and the VMM's exit.
 # Prints TAP (renumbered by l1-run.sh); exits non-zero when anything failed.
+# Env (l1-run.sh --env): L2_TIMEOUT, L2_MEMORY, L2_VCPUS, L2_END=reboot,
+# L2_CMDLINE (extra, ',' becomes ' '), L2_VMM_FLAGS (extra, ',' becomes ' ').
 P=${PAYLOAD:-/payload}
 T=${NESTED_TMP:-/tmp}
 cd "$P" || exit 1
@@ -44,24 +46,27 @@ cmd="$cmd audit=0 lsm=capability 8250.nr_uarts=1 panic=-1 reboot=t l2.token=$tok
 [ -s l2/novirtio ] && cmd="$cmd l2.novirtio=$(cat l2/novirtio)"
 # L2_END=reboot: reboot=t triple fault, VMM exit 2; default poweroff, exit 0.
 want_rc=0
+[ -n "${L2_CMDLINE:-}" ] && cmd="$cmd $(echo "$L2_CMDLINE" | tr ',' ' ')"
+extra=$(echo "${L2_VMM_FLAGS:-}" | tr ',' ' ')
 [ "${L2_END:-poweroff}" = reboot ] && cmd="$cmd l2.end=reboot" && want_rc=2
 echo "NESTED-MARK l2-vmm-start"
 # The VMM's stdout is the L2 console: show it live (TAP lines from l2init
-# reach the harness) and keep a copy for the checks below.
+# reach the harness) and keep a copy for the checks below. No tr/sed in
+# this pipe: they buffer, and the harness times the lines as they arrive.
 {
 	timeout -s KILL "${L2_TIMEOUT:-120}" $vmm --kernel l2/kernel --initrd l2/initrd.cpio.gz \
 		--cmdline "$cmd" --memory "${L2_MEMORY:-256}" --vcpus "${L2_VCPUS:-1}" \
 		--disk l2/data.img,ro,serial=l2data --disk "$T/rw.img" \
-		--vsock 3,"$uds" --serial stdout --console "file:$T/hvc.out" 2>"$T/vmm.err"
+		--vsock 3,"$uds" $extra --serial stdout --console "file:$T/hvc.out" 2>"$T/vmm.err"
 	echo $? >"$T/vmm.rc"
-} | tr -d '\r' | tee "$T/l2.out"
+} | tee "$T/l2.out"
 rc=$(cat "$T/vmm.rc")
 echo "NESTED-MARK l2-vmm-exit"
 if grep -q '^L2 init reached' "$T/l2.out"; then
 	ok "l2: console (serial) carried the L2 init's output to the L1"
 else
 	nok "l2: L2 init never reached (VMM exit status $rc); last console and VMM lines:"
-	tail -n 30 "$T/l2.out" | sed 's/^/# l2| /'
+	tail -n 30 "$T/l2.out" | tr -d '\r' | sed 's/^/# l2| /'
 	tail -n 15 "$T/vmm.err" | sed 's/^/# vmm| /'
 fi
 if grep -q '^NESTED-L2-DONE failures=0' "$T/l2.out"; then
@@ -80,7 +85,7 @@ if [ -s l2/novirtio ]; then
 	kill $lpid $cpid 2>/dev/null
 	wait
 else
-	if grep -qx "l2-hvc $token" "$T/hvc.out" 2>/dev/null; then
+	if grep -q "^l2-hvc $token" "$T/hvc.out" 2>/dev/null; then
 		ok "l2: virtio-console output reached the VMM's --console file"
 	else
 		nok "l2: virtio-console file holds '$(head -c 100 "$T/hvc.out" 2>/dev/null)', want 'l2-hvc $token'"
