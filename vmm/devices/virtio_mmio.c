@@ -399,6 +399,7 @@ int virtio_mmio_attach(struct vmm *vm, struct virtio_dev *d, struct bh_error *er
 	};
 	struct virtio_host h = kvm_host;
 	struct bh_error e = { 0 };
+	bool no_eventfd;
 	int r, fd;
 
 	r = vmm_virtio_slot(vm, &d->base, &d->gsi, err);
@@ -407,17 +408,19 @@ int virtio_mmio_attach(struct vmm *vm, struct virtio_dev *d, struct bh_error *er
 	d->vm = vm;
 	h.ctx = vm;
 	virtio_dev_set_host(d, &h);
+	/* Debug/test knob: exercise the MMIO-exit and irq-line fallbacks. */
+	no_eventfd = getenv("BULKHEAD_VIRTIO_NO_EVENTFD") != NULL;
 
-	fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	fd = no_eventfd ? -1 : eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (fd >= 0 && vmm_irqfd(vm, fd, d->gsi, &e) == 0) {
 		d->irqfd = fd;
 	} else {
 		bh_log_info("virtio-%s: interrupts via irq line: %s", d->ops->name,
-			    fd < 0 ? "eventfd failed" : e.msg);
+			    no_eventfd ? "eventfds disabled" : fd < 0 ? "eventfd failed" : e.msg);
 		if (fd >= 0)
 			close(fd);
 	}
-	for (unsigned q = 0; q < d->ops->num_queues; q++)
+	for (unsigned q = 0; q < d->ops->num_queues && !no_eventfd; q++)
 		attach_notify(vm, d, q);
 
 	r = vmm_mmio_register(vm, d->base, VIRTIO_MMIO_SIZE, &mmio_ops, d, err);
