@@ -94,21 +94,22 @@ static int do_mount(void)
 	return judge("mount tmpfs", errno, EPERM, 0);
 }
 
-static int do_mount_kcore(void)
+/* PATH is a masked /proc file (kcore where the kernel has one). */
+static int do_mount_masked(const char *path)
 {
-	if (mount("/etc/passwd", "/proc/kcore", NULL, MS_BIND, NULL) == 0) {
-		umount2("/proc/kcore", MNT_DETACH);
-		return succeeded("bind-mounted over /proc/kcore");
+	if (mount("/etc/passwd", path, NULL, MS_BIND, NULL) == 0) {
+		umount2(path, MNT_DETACH);
+		return succeeded("bind-mounted over %s", path);
 	}
-	return judge("bind mount over /proc/kcore", errno, EPERM, 0);
+	return judge("bind mount over masked path", errno, EPERM, 0);
 }
 
-static int do_umount_kcore(void)
+static int do_umount_masked(const char *path)
 {
-	if (umount2("/proc/kcore", MNT_DETACH) == 0)
-		return succeeded("unmounted the mask on /proc/kcore");
+	if (umount2(path, MNT_DETACH) == 0)
+		return succeeded("unmounted the mask on %s", path);
 	/* EINVAL would mean "not a mount point": the mask is missing. */
-	return judge("umount /proc/kcore", errno, EPERM, 0);
+	return judge("umount masked path", errno, EPERM, 0);
 }
 
 /* Open for writing only: a successful open proves the hole without using it. */
@@ -124,22 +125,22 @@ static int do_open_write(const char *path)
 	return judge(what, errno, EROFS, EACCES, EPERM, 0);
 }
 
-static int do_read_kcore(void)
+static int do_read_masked(const char *path)
 {
 	char buf[4096];
-	int fd = open("/proc/kcore", O_RDONLY);
+	int fd = open(path, O_RDONLY);
 	if (fd < 0)
-		return judge("open /proc/kcore", errno, EPERM, EACCES, ENOENT, 0);
+		return judge("open masked path", errno, EPERM, EACCES, 0);
 	ssize_t n = read(fd, buf, sizeof(buf));
 	int e = errno;
 	close(fd);
 	if (n == 0) {
-		printf("BLOCKED %s: /proc/kcore reads as empty (masked)\n", name);
+		printf("BLOCKED %s: %s reads as empty (masked)\n", name, path);
 		return 0;
 	}
 	if (n < 0)
-		return judge("read /proc/kcore", e, EPERM, EACCES, EIO, 0);
-	return succeeded("read %zd bytes of /proc/kcore", n);
+		return judge("read masked path", e, EPERM, EACCES, EIO, 0);
+	return succeeded("read %zd bytes of %s", n, path);
 }
 
 static int do_mknod_block(void)
@@ -181,20 +182,23 @@ static int do_devmem(void)
 	return judge("mknod /dev/mem c 1 1", errno, EPERM, 0);
 }
 
-static int do_module(void)
+/* ENOSYS is accepted only when told the host kernel has no module support
+ * (ARG "nomodules"): then no runtime can make loading possible. */
+static int do_module(const char *arg)
 {
+	int nomod = arg && !strcmp(arg, "nomodules");
 	/* Empty image: with the capability this fails later with ENOEXEC/EINVAL. */
 	if (syscall(SYS_init_module, "", 0, "") == 0)
 		return succeeded("init_module returned 0");
 	int e1 = errno;
-	int rc = judge("init_module", e1, EPERM, 0);
+	int rc = judge("init_module", e1, EPERM, nomod ? ENOSYS : EPERM, 0);
 	int fd = open("/bin/busybox", O_RDONLY);
 	if (fd >= 0) {
 		if (syscall(SYS_finit_module, fd, "", 0) == 0)
 			return succeeded("finit_module returned 0");
 		int e2 = errno;
 		close(fd);
-		int rc2 = judge("finit_module", e2, EPERM, 0);
+		int rc2 = judge("finit_module", e2, EPERM, nomod ? ENOSYS : EPERM, 0);
 		if (rc2 > rc)
 			rc = rc2;
 	}
@@ -282,7 +286,8 @@ static int do_setns(void)
 		close(fd);
 		char what[96];
 		snprintf(what, sizeof(what), "setns %s", p);
-		int r = judge(what, e, EPERM, 0);
+		/* Joining one's own user namespace is EINVAL before any check. */
+		int r = judge(what, e, EPERM, strcmp(ns[i], "user") ? EPERM : EINVAL, 0);
 		if (r > rc)
 			rc = r;
 	}
@@ -420,14 +425,14 @@ int main(int argc, char **argv)
 	const char *arg = argc > 2 ? argv[2] : NULL;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (!strcmp(name, "mount")) return do_mount();
-	if (!strcmp(name, "mount-kcore")) return do_mount_kcore();
-	if (!strcmp(name, "umount-kcore")) return do_umount_kcore();
+	if (!strcmp(name, "mount-masked")) return do_mount_masked(arg ? arg : "/proc/kcore");
+	if (!strcmp(name, "umount-masked")) return do_umount_masked(arg ? arg : "/proc/kcore");
 	if (!strcmp(name, "sysrq")) return do_open_write("/proc/sysrq-trigger");
 	if (!strcmp(name, "proc-sys")) return do_open_write(arg ? arg : "/proc/sys/kernel/core_pattern");
-	if (!strcmp(name, "read-kcore")) return do_read_kcore();
+	if (!strcmp(name, "read-masked")) return do_read_masked(arg ? arg : "/proc/kcore");
 	if (!strcmp(name, "mknod-block")) return do_mknod_block();
 	if (!strcmp(name, "devmem")) return do_devmem();
-	if (!strcmp(name, "module")) return do_module();
+	if (!strcmp(name, "module")) return do_module(arg);
 	if (!strcmp(name, "reboot")) return do_reboot();
 	if (!strcmp(name, "ptrace")) return do_ptrace(arg);
 	if (!strcmp(name, "traceme")) return do_traceme();

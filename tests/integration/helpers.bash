@@ -44,6 +44,11 @@ bt_setup_file() {
 	if [ -x "$RT_BIN" ]; then
 		local d; d=$(mktemp -d /tmp/bt-spec.XXXXXX)
 		(cd "$d" && "$RT_BIN" spec) && cp "$d/config.json" "$BT_TEMPLATE"
+		# BT_SPEC_FILTER: an optional jq filter over the template, e.g. to give
+		# a peer runtime the seccomp profile its own `spec` lacks.
+		if [ -n "${BT_SPEC_FILTER:-}" ] && [ -s "$BT_TEMPLATE" ]; then
+			jq "$BT_SPEC_FILTER" "$BT_TEMPLATE" >"$BT_TEMPLATE.new" && mv "$BT_TEMPLATE.new" "$BT_TEMPLATE"
+		fi
 		rm -rf "$d"
 	fi
 }
