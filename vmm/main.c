@@ -139,6 +139,19 @@ static int open_out(const struct vmm_out_cfg *o, const char *what, struct bh_err
 	return fd;
 }
 
+/* VmHWM of this process image (not counting what the parent had before
+ * exec, unlike ru_maxrss): the VMM's own peak RSS. */
+static void log_peak_rss(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[128];
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "VmHWM:", 6))
+			bh_log_info("peak RSS%s", line + 6 + strspn(line + 6, " \t") - 1);
+	if (f)
+		fclose(f);
+}
+
 static int add_devices(struct vmm *vm, const struct vmm_config *c, struct bh_error *err)
 {
 	int r;
@@ -206,6 +219,7 @@ int main(int argc, char **argv)
 	if (why == VMM_EXIT_ERROR && err.msg[0])
 		goto out;
 	bh_log_info("guest ended: %s", vmm_exit_name(why));
+	log_peak_rss();
 	status = vmm_exit_status(why);
 	err.msg[0] = 0;
 out:

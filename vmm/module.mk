@@ -13,8 +13,10 @@ $(LIBVMM): $(VMM_LIB_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-# --as-needed: the VMM uses jansson but not libseccomp/libcap; fewer
-# mapped libraries, less RSS and faster start.
+# Static (except in sanitizer builds): no dynamic loading at start, and only
+# the libc pages we use: peak RSS 1.1 MiB instead of 1.8 (bench-vmm).
+VMM_STATIC ?= $(if $(SAN),,-static)
 $(VMM_BIN): $(BUILD)/vmm/main.o $(LIBVMM) $(LIBBH)
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN) -o $@ $(BUILD)/vmm/main.o $(LIBVMM) $(LIBBH) -Wl,--as-needed $(LIBBH_LDLIBS) -lpthread $(LDFLAGS)
+	$(CC) $(SAN) $(VMM_STATIC) -o $@ $(BUILD)/vmm/main.o $(LIBVMM) $(LIBBH) -Wl,--gc-sections \
+	  -Wl,--as-needed $(LIBBH_LDLIBS) $(LIBVMM_LDLIBS) $(LDFLAGS)
