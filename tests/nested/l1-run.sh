@@ -9,6 +9,7 @@
 #                    ext4 virtio-blk disk (auto: cpio below 48 MiB)
 #   --smp N  --mem MiB  --cpu MODEL  --machine M  --accel A   QEMU knobs
 #   --log FILE       full L1 console log (default $BULKHEAD_CACHE/nested/last.log)
+#   --append TEXT    extra L1 kernel command line (e.g. "loglevel=7" to debug)
 #   --env K=V        environment for test.sh (via the kernel command line, so
 #                    no spaces; repeatable)
 # Env: BULKHEAD_CACHE (/var/cache/bulkhead), NESTED_VERBOSE=1 echoes the whole
@@ -20,12 +21,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 export BULKHEAD_CACHE=${BULKHEAD_CACHE:-/var/cache/bulkhead}
 timeout_s=300 transport=auto smp=2 mem=2048 cpu=max,-la57 machine=q35
-accel=tcg,thread=multi log="" envs=""
+accel=tcg,thread=multi log="" envs="" extra=""
 while [ $# -gt 1 ]; do
 	case "$1" in
 	--timeout) timeout_s=$2 ;; --transport) transport=$2 ;;
 	--smp) smp=$2 ;; --mem) mem=$2 ;; --cpu) cpu=$2 ;;
-	--machine) machine=$2 ;; --accel) accel=$2 ;; --log) log=$2 ;;
+	--machine) machine=$2 ;; --accel) accel=$2 ;; --log) log=$2 ;; --append) extra=" $2" ;;
 	--env)
 		[[ $2 =~ ^[A-Za-z_][A-Za-z0-9_]*=[^[:space:]]*$ ]] || { echo "l1-run: --env $2: want K=V, no spaces" >&2; exit 2; }
 		envs="$envs $2" ;;
@@ -84,7 +85,7 @@ if [ "$transport" = auto ]; then
 	[ "$psize" -gt $((48 * 1024)) ] && transport=disk
 fi
 qdisk=()
-if [ $transport = cpio ]; then
+if [ "$transport" = cpio ]; then
 	mkdir -p "$run/p" && ln -s "$(cd "$payload" && pwd)" "$run/p/payload"
 	(cd "$run/p" && find -L payload | LC_ALL=C sort |
 		cpio -o -H newc -L --reproducible -R 0:0 --quiet) >"$run/payload.cpio" || exit 125
@@ -95,8 +96,10 @@ else
 	mb=$((psize * 13 / 10 / 1024 + 16))
 	E2FSPROGS_FAKE_TIME=1 mke2fs -q -F -t ext4 -O ^has_journal -L payload \
 		-U 6e657374-6564-4000-8000-7061796c6f61 -E root_owner=0:0,hash_seed=6e657374-6564-4000-8000-7061796c6f61 \
-		-d "$payload" "$run/payload.img" "${mb}M" || exit 125
+		-d "$payload" "$run/payload.img" "${mb}M" >"$run/mke2fs.out" 2>&1 ||
+		{ echo "l1-run: mke2fs: $(cat "$run/mke2fs.out")" >&2; exit 125; }
 	ln -s "$base" "$run/initrd"
+	# shellcheck disable=SC2054
 	qdisk=(-drive "file=$run/payload.img,format=raw,if=none,id=payload,readonly=on"
 		-device virtio-blk-pci,drive=payload)
 fi
@@ -105,7 +108,7 @@ t_prep=$EPOCHREALTIME
 # ---- boot ----
 l1_timeout=$((timeout_s > 30 ? timeout_s - 10 : timeout_s))
 append="console=ttyS0 quiet cryptomgr.notests init_on_alloc=0 mitigations=off rodata=off audit=0"
-append="$append lsm=capability 8250.nr_uarts=1 panic=-1 reboot=t nested.transport=$transport nested.timeout=$l1_timeout$envs"
+append="$append lsm=capability 8250.nr_uarts=1 panic=-1 reboot=t nested.transport=$transport nested.timeout=$l1_timeout$envs$extra"
 : >"$log"
 mkfifo "$run/out"
 timeout --kill-after=5 "$timeout_s" "$qemu" -nodefaults -no-user-config -display none \

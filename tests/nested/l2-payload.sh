@@ -67,5 +67,6 @@ token=tok-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')
 mkdir -p "$w/data"
 echo "$token" >"$w/data/known.txt"
 printf '%s' "$token" >"$out/l2/token"
-mke2fs -q -F -t ext4 -O ^has_journal -L l2data -d "$w/data" "$out/l2/data.img" 2M
+m=$(mke2fs -q -F -t ext4 -O ^has_journal -L l2data -d "$w/data" "$out/l2/data.img" 2M 2>&1) ||
+	{ echo "l2-payload: mke2fs: $m" >&2; exit 1; }
 echo "l2-payload: $out ($mode kernel $(basename "$kernel"), $(du -sh "$out" | cut -f1))"

@@ -53,6 +53,7 @@ echo "NESTED-MARK l2-vmm-start"
 # The VMM's stdout is the L2 console: show it live (TAP lines from l2init
 # reach the harness) and keep a copy for the checks below. No tr/sed in
 # this pipe: they buffer, and the harness times the lines as they arrive.
+# shellcheck disable=SC2086 # $extra is a list of flags
 {
 	timeout -s KILL "${L2_TIMEOUT:-120}" $vmm --kernel l2/kernel --initrd l2/initrd.cpio.gz \
 		--cmdline "$cmd" --memory "${L2_MEMORY:-256}" --vcpus "${L2_VCPUS:-1}" \
