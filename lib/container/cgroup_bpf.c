@@ -88,6 +88,13 @@ int bh_cgroup_bpf_device_prog(const struct bh_spec_device_rule *rules, size_t n,
 		for (size_t j = start; j < k; j++)
 			if (p[j].code == (BPF_JMP | BPF_JNE | BPF_K))
 				p[j].off = (int16_t)(k - j - 1);
+		/* A rule that matches everything decides alone: what would
+		 * follow is unreachable, which the verifier rejects. */
+		if (k - start == 2) {
+			*insns = p;
+			*n_insns = k;
+			return 0;
+		}
 	}
 	p[k++] = MOV64_IMM(0, 0);
 	p[k++] = EXIT();
