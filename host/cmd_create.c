@@ -1,0 +1,119 @@
+/* create (and the create half of run): parse the bundle, create the
+ * container, write --pid-file. */
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int cli_create(const char *verb, const struct create_args *a, pid_t *pid)
+{
+	struct bh_error err = { 0 };
+	char *bundle = cli_abspath(a->bundle ? a->bundle : ".");
+	char path[4096];
+	if (!bundle)
+		return cli_failx(verb, "bundle: out of memory");
+	snprintf(path, sizeof(path), "%s/config.json", bundle);
+	size_t len = 0;
+	char *json = cli_read_file(path, &len, &err);
+	if (!json) {
+		free(bundle);
+		return cli_fail(verb, &err);
+	}
+	struct bh_spec *spec = NULL;
+	int rc = 0;
+	if (bh_spec_parse(json, len, bundle, &spec, &err) < 0) {
+		rc = cli_fail(verb, &err);
+		goto out;
+	}
+	/* Relative paths in the spec (hooks, mount sources) mean the bundle. */
+	if (chdir(bundle) < 0) {
+		bh_error_set(&err, errno, "chdir %s", bundle);
+		rc = cli_fail(verb, &err);
+		goto out;
+	}
+	struct bh_create_opts o = {
+		.root = cli.root, .id = a->id, .config_json = json,
+		.console_socket = a->console_socket, .preserve_fds = a->preserve_fds,
+		.no_pivot = a->no_pivot, .no_new_keyring = a->no_new_keyring,
+		.foreground = a->foreground,
+	};
+	if (bh_container_create(spec, &o, pid, &err) < 0) {
+		rc = cli_fail(verb, &err);
+		goto out;
+	}
+	if (a->pid_file && cli_write_pid_file(a->pid_file, *pid, &err) < 0) {
+		struct bh_error e2;
+		bh_container_delete(cli.root, a->id, true, &e2);
+		rc = cli_fail(verb, &err);
+	}
+out:
+	bh_spec_free(spec);
+	free(json);
+	free(bundle);
+	return rc;
+}
+
+enum { O_CONSOLE = 256, O_PIDFILE, O_NOPIVOT, O_NOKEYRING, O_PRESERVE, O_KEEP,
+       O_NOSUBREAPER };
+
+static const struct option create_opts[] = {
+	{ "bundle", required_argument, NULL, 'b' },
+	{ "console-socket", required_argument, NULL, O_CONSOLE },
+	{ "pid-file", required_argument, NULL, O_PIDFILE },
+	{ "no-pivot", no_argument, NULL, O_NOPIVOT },
+	{ "no-new-keyring", no_argument, NULL, O_NOKEYRING },
+	{ "preserve-fds", required_argument, NULL, O_PRESERVE },
+	{ "detach", no_argument, NULL, 'd' },
+	{ "keep", no_argument, NULL, O_KEEP },
+	{ "no-subreaper", no_argument, NULL, O_NOSUBREAPER },
+	{ NULL, 0, NULL, 0 },
+};
+
+int cli_parse_create(const char *verb, int argc, char **argv, bool run,
+		     struct create_args *a)
+{
+	int c;
+	memset(a, 0, sizeof(*a));
+	opterr = 0;
+	while ((c = getopt_long_only(argc, argv, run ? "+b:d" : "+b:", create_opts, NULL)) != -1) {
+		switch (c) {
+		case 'b': a->bundle = optarg; break;
+		case O_CONSOLE: a->console_socket = optarg; break;
+		case O_PIDFILE: a->pid_file = optarg; break;
+		case O_NOPIVOT: a->no_pivot = true; break;
+		case O_NOKEYRING: a->no_new_keyring = true; break;
+		case O_PRESERVE: {
+			char *end;
+			long n = strtol(optarg, &end, 10);
+			if (*end || n < 0 || n > 65536)
+				return cli_usage(verb, "--preserve-fds: expected a count");
+			a->preserve_fds = (int)n;
+			break;
+		}
+		case 'd':
+			if (!run)
+				return cli_usage(verb, "unknown option --detach");
+			a->detach = true;
+			break;
+		case O_KEEP: case O_NOSUBREAPER: break;
+		default:
+			return cli_usage(verb, "unknown or incomplete option");
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage(verb, optind >= argc ? "missing container id" :
+				 "too many arguments");
+	a->id = argv[optind];
+	return 0;
+}
+
+int cmd_create(int argc, char **argv)
+{
+	struct create_args a;
+	pid_t pid;
+	if (cli_parse_create("create", argc, argv, false, &a))
+		return 1;
+	return cli_create("create", &a, &pid);
+}

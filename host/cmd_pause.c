@@ -1,0 +1,24 @@
+/* pause and resume <id>: the cgroup freezer. */
+#include "cli.h"
+
+int cmd_pause(int argc, char **argv)
+{
+	struct bh_error err = { 0 };
+	const char *id;
+	if (cli_only_id("pause", argc, argv, &id))
+		return 1;
+	if (bh_container_pause(cli.root, id, &err) < 0)
+		return cli_fail("pause", &err);
+	return 0;
+}
+
+int cmd_resume(int argc, char **argv)
+{
+	struct bh_error err = { 0 };
+	const char *id;
+	if (cli_only_id("resume", argc, argv, &id))
+		return 1;
+	if (bh_container_resume(cli.root, id, &err) < 0)
+		return cli_fail("resume", &err);
+	return 0;
+}

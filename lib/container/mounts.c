@@ -1,0 +1,262 @@
+/* The spec's mounts, applied in the container's mount namespace before
+ * pivot_root.  Destinations are resolved with openat2(RESOLVE_IN_ROOT) so a
+ * symlink in the rootfs can never send a mount outside of it. */
+#include "container/rt_internal.h"
+
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "util/cleanup.h"
+#include "util/log.h"
+
+static int open_in_root(int rootfd, const char *path, int flags)
+{
+	struct open_how how = {
+		.flags = (unsigned long long)(flags | O_CLOEXEC),
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	long fd = syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+	return fd < 0 ? -errno : (int)fd;
+}
+
+int mounts_open_in_root(int rootfd, const char *dest, bool create,
+			bool is_file, struct bh_error *err)
+{
+	int fd = open_in_root(rootfd, dest, O_PATH);
+	if (fd >= 0 || fd != -ENOENT || !create) {
+		if (fd < 0)
+			return bh_error_set(err, -fd, "open %s in the rootfs", dest);
+		return fd;
+	}
+	/* Create the missing components one by one, each relative to its
+	 * parent as resolved inside the root. */
+	char buf[4096];
+	if (snprintf(buf, sizeof(buf), "%s", dest) >= (int)sizeof(buf))
+		return bh_error_setx(err, ENAMETOOLONG, "mount destination %s", dest);
+	size_t len = strlen(buf);
+	while (len > 1 && buf[len - 1] == '/')
+		buf[--len] = '\0';
+	for (char *p = buf; ; p++) {
+		if (*p && *p != '/')
+			continue;
+		if (p == buf) {
+			if (!*p)
+				break;
+			continue;
+		}
+		char save = *p;
+		*p = '\0';
+		bool last = save == '\0';
+		fd = open_in_root(rootfd, buf, O_PATH);
+		if (fd == -ENOENT) {
+			char *slash = strrchr(buf, '/');
+			char *name = slash ? slash + 1 : buf;
+			_cleanup_close_ int pfd = -1;
+			if (slash && slash != buf) {
+				*slash = '\0';
+				pfd = open_in_root(rootfd, buf, O_PATH | O_DIRECTORY);
+				*slash = '/';
+			} else {
+				pfd = dup(rootfd);
+			}
+			if (pfd < 0)
+				return bh_error_set(err, pfd == -1 ? errno : -pfd,
+						    "open parent of %s in the rootfs", buf);
+			int r;
+			if (last && is_file) {
+				r = openat(pfd, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+				if (r >= 0)
+					close(r);
+			} else {
+				r = mkdirat(pfd, name, 0755);
+			}
+			if (r < 0 && errno != EEXIST)
+				return bh_error_set(err, errno, "create %s in the rootfs", buf);
+			fd = open_in_root(rootfd, buf, O_PATH);
+		}
+		if (fd < 0)
+			return bh_error_set(err, -fd, "open %s in the rootfs", buf);
+		if (last)
+			return fd;
+		close(fd);
+		*p = save;
+	}
+	return bh_error_setx(err, EINVAL, "mount destination %s", dest);
+}
+
+static void fd_path(int fd, char *buf, size_t n)
+{
+	snprintf(buf, n, "/proc/self/fd/%d", fd);
+}
+
+/* Flags a bind remount must keep when they are locked (user namespaces). */
+static unsigned long locked_flags(const char *path)
+{
+	struct statvfs sv;
+	unsigned long f = 0;
+	if (statvfs(path, &sv) < 0)
+		return 0;
+	if (sv.f_flag & ST_NOSUID) f |= MS_NOSUID;
+	if (sv.f_flag & ST_NODEV) f |= MS_NODEV;
+	if (sv.f_flag & ST_NOEXEC) f |= MS_NOEXEC;
+	if (sv.f_flag & ST_RDONLY) f |= MS_RDONLY;
+	if (sv.f_flag & ST_NOATIME) f |= MS_NOATIME;
+	if (sv.f_flag & ST_NODIRATIME) f |= MS_NODIRATIME;
+	if (sv.f_flag & ST_RELATIME) f |= MS_RELATIME;
+	return f;
+}
+
+#define BIND_FLAGS (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | \
+		    MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME)
+
+static int mount_bind(const struct bh_spec_mount *m, const char *target,
+		      bool in_userns, struct bh_error *err)
+{
+	unsigned long rec = m->flags & MS_REC;
+	if (mount(m->source, target, NULL, MS_BIND | rec, NULL) < 0)
+		return bh_error_set(err, errno, "bind mount %s on %s",
+				    m->source, m->destination);
+	unsigned long want = m->flags & BIND_FLAGS;
+	if (want) {
+		unsigned long keep = in_userns ? locked_flags(target) & ~m->clear : 0;
+		if (mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | want | keep, NULL) < 0 &&
+		    mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | want |
+			  (locked_flags(target) & ~MS_RDONLY), NULL) < 0)
+			return bh_error_set(err, errno, "remount %s with its options",
+					    m->destination);
+	}
+	return 0;
+}
+
+/* cgroup v1 (or hybrid) host: a tmpfs with one mount per hierarchy. */
+static int mount_cgroup_v1(const struct bh_spec_mount *m, int rootfd,
+			   const char *target, struct bh_error *err)
+{
+	unsigned long fl = m->flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME);
+	if (mount("tmpfs", target, "tmpfs", fl, "mode=755") < 0)
+		return bh_error_set(err, errno, "mount tmpfs on %s", m->destination);
+	_cleanup_fclose_ FILE *f = fopen("/proc/self/cgroup", "re");
+	if (!f)
+		return bh_error_set(err, errno, "open /proc/self/cgroup");
+	char line[1024];
+	while (fgets(line, sizeof(line), f)) {
+		char *c1 = strchr(line, ':');
+		char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		if (!c2)
+			continue;
+		*c2 = '\0';
+		const char *ctrls = c1 + 1;
+		const char *name = ctrls;
+		const char *type = "cgroup", *data = ctrls;
+		if (!*ctrls) {
+			name = "unified";
+			type = "cgroup2";
+			data = NULL;
+		} else if (!strncmp(ctrls, "name=", 5)) {
+			name = ctrls + 5;
+		}
+		char sub[4096];
+		snprintf(sub, sizeof(sub), "%s/%s", m->destination, name);
+		int fd = mounts_open_in_root(rootfd, sub, true, false, err);
+		if (fd < 0)
+			return fd;
+		char p[64];
+		fd_path(fd, p, sizeof(p));
+		int r = mount("cgroup", p, type, fl | (m->flags & MS_RDONLY), data);
+		int e = errno;
+		close(fd);
+		if (r < 0 && *ctrls)
+			return bh_error_set(err, e, "mount cgroup %s on %s", ctrls, sub);
+		/* cpu -> cpu,cpuacct like every distribution lays it out. */
+		if (strchr(name, ',')) {
+			char tmp[256];
+			snprintf(tmp, sizeof(tmp), "%s", name);
+			for (char *s = strtok(tmp, ","); s; s = strtok(NULL, ",")) {
+				snprintf(sub, sizeof(sub), "%s/%s", m->destination, s);
+				int dfd = mounts_open_in_root(rootfd, m->destination, false, false, NULL);
+				if (dfd >= 0) {
+					if (symlinkat(name, dfd, s) < 0 && errno != EEXIST)
+						bh_log_debug("symlink %s: %s", sub, strerror(errno));
+					close(dfd);
+				}
+			}
+		}
+	}
+	if (m->flags & MS_RDONLY)
+		mount(NULL, target, NULL, MS_REMOUNT | MS_RDONLY | fl, "mode=755");
+	return 0;
+}
+
+static int mount_one(const struct bh_spec_mount *m, int rootfd, bool in_userns,
+		     struct bh_error *err)
+{
+	bool bind = (m->flags & MS_BIND) || (m->type && !strcmp(m->type, "bind"));
+	bool is_file = false;
+	if (bind) {
+		struct stat sb;
+		if (!m->source || stat(m->source, &sb) < 0)
+			return bh_error_set(err, m->source ? errno : EINVAL,
+					    "mount source %s for %s",
+					    m->source ? m->source : "(none)", m->destination);
+		is_file = !S_ISDIR(sb.st_mode);
+	}
+	_cleanup_close_ int fd = mounts_open_in_root(rootfd, m->destination, true,
+						     is_file, err);
+	if (fd < 0)
+		return bh_error_wrap(err, "mount %s", m->destination);
+	char target[64];
+	fd_path(fd, target, sizeof(target));
+	int r = 0;
+	if (bind) {
+		r = mount_bind(m, target, in_userns, err);
+	} else if (m->type && !strcmp(m->type, "cgroup")) {
+		if (access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0) {
+			if (mount("cgroup2", target, "cgroup2", m->flags & ~MS_REC, NULL) < 0)
+				r = bh_error_set(err, errno, "mount cgroup2 on %s", m->destination);
+		} else {
+			r = mount_cgroup_v1(m, rootfd, target, err);
+		}
+	} else {
+		const char *type = m->type ? m->type : "none";
+		if (mount(m->source ? m->source : type, target, type,
+			  m->flags & ~MS_REC, m->data) < 0) {
+			int e = errno;
+			/* sysfs needs a network namespace we own; fall back to
+			 * a read-only rbind like runc. */
+			if (!strcmp(type, "sysfs") && (e == EPERM || e == EBUSY)) {
+				if (mount("/sys", target, NULL, MS_BIND | MS_REC, NULL) == 0) {
+					mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY |
+					      locked_flags(target), NULL);
+					return 0;
+				}
+			}
+			r = bh_error_set(err, e, "mount %s (%s) on %s",
+					 m->source ? m->source : type, type, m->destination);
+		}
+	}
+	if (r == 0 && m->propagation &&
+	    mount(NULL, target, NULL, m->propagation, NULL) < 0)
+		r = bh_error_set(err, errno, "set propagation of %s", m->destination);
+	return r;
+}
+
+int mounts_apply(const struct bh_spec *spec, bool in_userns, struct bh_error *err)
+{
+	_cleanup_close_ int rootfd = open(spec->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return bh_error_set(err, errno, "root.path %s", spec->root_path);
+	for (size_t i = 0; i < spec->n_mounts; i++) {
+		int r = mount_one(&spec->mounts[i], rootfd, in_userns, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
