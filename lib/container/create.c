@@ -192,6 +192,9 @@ int bh_container_create(const struct bh_spec *spec,
 	unsigned long clone_flags = want & CLONE_NEWPID;
 	if (!joins)
 		clone_flags = want & ~(unsigned long)CLONE_NEWTIME;
+	/* The cgroup namespace must be made after the init entered its
+	 * cgroup, so that the cgroup is the namespace's root. */
+	clone_flags &= ~(unsigned long)CLONE_NEWCGROUP;
 	fifo_dirfd = open(sd.path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fifo_dirfd < 0) {
 		r = bh_error_set(err, errno, "open %s", sd.path);

@@ -118,21 +118,28 @@ static unsigned long locked_flags(const char *path)
 		    MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME)
 
 static int mount_bind(const struct bh_spec_mount *m, const char *target,
-		      bool in_userns, struct bh_error *err)
+		      struct bh_error *err)
 {
 	unsigned long rec = m->flags & MS_REC;
 	if (mount(m->source, target, NULL, MS_BIND | rec, NULL) < 0)
 		return bh_error_set(err, errno, "bind mount %s on %s",
 				    m->source, m->destination);
+	return 0;
+}
+
+/* A bind takes its flags only through a remount. */
+static int mount_bind_remount(const struct bh_spec_mount *m, const char *target,
+			      bool in_userns, struct bh_error *err)
+{
 	unsigned long want = m->flags & BIND_FLAGS;
-	if (want) {
-		unsigned long keep = in_userns ? locked_flags(target) & ~m->clear : 0;
-		if (mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | want | keep, NULL) < 0 &&
-		    mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | want |
-			  (locked_flags(target) & ~MS_RDONLY), NULL) < 0)
-			return bh_error_set(err, errno, "remount %s with its options",
-					    m->destination);
-	}
+	if (!want)
+		return 0;
+	unsigned long keep = in_userns ? locked_flags(target) & ~m->clear : 0;
+	if (mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | want | keep, NULL) < 0 &&
+	    mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | want |
+		  (locked_flags(target) & ~MS_RDONLY), NULL) < 0)
+		return bh_error_set(err, errno, "remount %s with its options",
+				    m->destination);
 	return 0;
 }
 
@@ -190,8 +197,19 @@ static int mount_cgroup_v1(const struct bh_spec_mount *m, int rootfd,
 			}
 		}
 	}
-	if (m->flags & MS_RDONLY)
-		mount(NULL, target, NULL, MS_REMOUNT | MS_RDONLY | fl, "mode=755");
+	if (m->flags & MS_RDONLY) {
+		/* target points below the tmpfs: reopen to reach the tmpfs. */
+		int tfd = mounts_open_in_root(rootfd, m->destination, false, false, err);
+		if (tfd < 0)
+			return tfd;
+		char tp[64];
+		fd_path(tfd, tp, sizeof(tp));
+		int r = mount(NULL, tp, NULL, MS_REMOUNT | MS_RDONLY | fl, "mode=755");
+		int e = errno;
+		close(tfd);
+		if (r < 0)
+			return bh_error_set(err, e, "remount %s read-only", m->destination);
+	}
 	return 0;
 }
 
@@ -216,7 +234,7 @@ static int mount_one(const struct bh_spec_mount *m, int rootfd, bool in_userns,
 	fd_path(fd, target, sizeof(target));
 	int r = 0;
 	if (bind) {
-		r = mount_bind(m, target, in_userns, err);
+		r = mount_bind(m, target, err);
 	} else if (m->type && !strcmp(m->type, "cgroup")) {
 		if (access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0) {
 			if (mount("cgroup2", target, "cgroup2", m->flags & ~MS_REC, NULL) < 0)
@@ -242,10 +260,19 @@ static int mount_one(const struct bh_spec_mount *m, int rootfd, bool in_userns,
 					 m->source ? m->source : type, type, m->destination);
 		}
 	}
-	if (r == 0 && m->propagation &&
-	    mount(NULL, target, NULL, m->propagation, NULL) < 0)
-		r = bh_error_set(err, errno, "set propagation of %s", m->destination);
-	return r;
+	if (r < 0 || (!bind && !m->propagation))
+		return r;
+	/* Our O_PATH fd still points below the new mount: reopen to reach it. */
+	close(fd);
+	fd = mounts_open_in_root(rootfd, m->destination, false, false, err);
+	if (fd < 0)
+		return bh_error_wrap(err, "mount %s", m->destination);
+	fd_path(fd, target, sizeof(target));
+	if (bind && (r = mount_bind_remount(m, target, in_userns, err)) < 0)
+		return r;
+	if (m->propagation && mount(NULL, target, NULL, m->propagation, NULL) < 0)
+		return bh_error_set(err, errno, "set propagation of %s", m->destination);
+	return 0;
 }
 
 int mounts_apply(const struct bh_spec *spec, bool in_userns, struct bh_error *err)
