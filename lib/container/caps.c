@@ -132,8 +132,10 @@ static void caps_warn_missing(uint64_t missing)
 		}
 		if (c > last)
 			bh_log_warn("capability %s: unknown to the kernel, skipped", n);
-		else
+		else if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 0)
 			bh_log_warn("capability %s: not in the runtime's bounding set, skipped", n);
+		else
+			bh_log_warn("capability %s: not in the runtime's permitted set, skipped", n);
 	}
 }
 
