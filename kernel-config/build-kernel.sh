@@ -47,8 +47,9 @@ srcdir=$cache/kernel/src-$src_id
 out=$cache/kernel/$hash
 mkdir -p "$cache/kernel"
 
-# One build at a time: tests and helpers share the cache.
-exec 9>"$cache/kernel/.lock"
+# One run per output tree at a time (tests and helpers share the cache);
+# runs for other fragments, like the bad-input tests, go on in parallel.
+exec 9>"$cache/kernel/.lock-$hash"
 flock 9
 
 finish() {
@@ -65,6 +66,8 @@ if [ -f "$out/.stamp" ] && [ -z "${KERNEL_CHECK_ONLY:-}" ]; then
 fi
 
 # --- source --------------------------------------------------------------------
+exec 8>"$cache/kernel/.lock-src"
+flock 8
 if [ ! -f "$srcdir/.done" ]; then
   say "unpacking $src_tar"
   tmp=$cache/kernel/.unpack.$$
@@ -77,6 +80,7 @@ if [ ! -f "$srcdir/.done" ]; then
   rm -rf "$tmp"
   touch "$srcdir/.done"
 fi
+exec 8>&-
 
 # --- configuration ---------------------------------------------------------------
 mkdir -p "$out"
@@ -106,7 +110,11 @@ while IFS= read -r line; do
     say "$sym: asked $want, got $got (missing dependency?)"
   fi
 done <"$frag"
-[ "$bad" = 0 ] || die "$bad option(s) of $frag did not take effect; see above"
+if [ "$bad" != 0 ]; then
+  # A config that cannot build is worth nothing; do not leave it behind.
+  [ -f "$out/.stamp" ] || rm -rf "$out"
+  die "$bad option(s) of $frag did not take effect; see above"
+fi
 say "config check passed ($(grep -c '^CONFIG_' "$frag") options as asked)"
 [ -z "${KERNEL_CHECK_ONLY:-}" ] || { cp "$out/.config" "$out/config"; echo "KERNEL_CONFIG=$out/config"; exit 0; }
 
