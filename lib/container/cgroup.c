@@ -300,7 +300,7 @@ static int cg_resolve(const char *path, const char *id, char **out, struct bh_er
 {
 	char buf[4096];
 	if (!path) {
-		if (!cg_id_ok(id))
+		if (!id || !cg_id_ok(id))
 			return bh_error_setx(err, EINVAL, "cgroup: invalid container id %s",
 					     id ? id : "(null)");
 		snprintf(buf, sizeof(buf), "bulkhead/%s", id);

@@ -158,8 +158,8 @@ static void test_bpf_verifier(void **state)
 	assert_int_equal(bh_cgroup_bpf_device_prog(rules, n, &insns, &ni, &err), 0);
 	char log[65536];
 	int fd = bh_cgroup_bpf_load(insns, ni, log, sizeof(log), &err);
+	free(insns);
 	if (fd < 0 && (err.code == EPERM || err.code == ENOSYS)) {
-		free(insns);
 		print_message("# skip: bpf(BPF_PROG_LOAD) not permitted here: %s\n", err.msg);
 		skip();
 	}
@@ -167,7 +167,6 @@ static void test_bpf_verifier(void **state)
 		fail_msg("verifier rejected the program: %s\n%s", err.msg, log);
 	print_message("# device program: %zu rules -> %zu insns, accepted by the verifier\n", n, ni);
 	close(fd);
-	free(insns);
 	/* empty list: deny everything, still a valid program */
 	assert_int_equal(bh_cgroup_bpf_device_prog(NULL, 0, &insns, &ni, &err), 0);
 	assert_int_equal(ni, 8);
