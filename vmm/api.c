@@ -17,6 +17,14 @@ struct api {
 	int lfd;
 };
 
+static void api_free(void *opaque)
+{
+	struct api *a = opaque;
+	if (a->lfd >= 0)
+		close(a->lfd);
+	free(a);
+}
+
 static void api_reply(int fd, const char *s)
 {
 	ssize_t r = send(fd, s, strlen(s), MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -69,20 +77,19 @@ int vmm_api_listen(struct vmm *vm, const char *path, struct bh_error *err)
 	if (!a)
 		return bh_error_set(err, ENOMEM, "api socket");
 	a->vm = vm;
-	a->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (a->lfd < 0) {
+	a->lfd = -1;
+	if (vmm_on_destroy(vm, api_free, a, err) < 0) {
 		free(a);
-		return bh_error_set(err, errno, "api socket %s", path);
+		return -err->code;
 	}
+	a->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (a->lfd < 0)
+		return bh_error_set(err, errno, "api socket %s", path);
 	unlink(path);
 	int r = 0;
 	if (bind(a->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(a->lfd, 8) < 0)
 		r = bh_error_set(err, errno, "api socket %s", path);
 	else if ((r = vmm_loop_add(vm, a->lfd, EPOLLIN, api_accept, a, err)) < 0)
 		unlink(path);
-	if (r < 0) {
-		close(a->lfd);
-		free(a);
-	}
 	return r;
 }

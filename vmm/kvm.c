@@ -306,10 +306,23 @@ fail:
 	return r;
 }
 
+int vmm_on_destroy(struct vmm *vm, void (*fn)(void *arg), void *arg, struct bh_error *err)
+{
+	struct vmm_destroy_hook *h = realloc(vm->hooks, (vm->nhooks + 1) * sizeof(*h));
+	if (!h)
+		return bh_error_set(err, ENOMEM, "teardown hook");
+	h[vm->nhooks++] = (struct vmm_destroy_hook){ fn, arg };
+	vm->hooks = h;
+	return 0;
+}
+
 void vmm_destroy(struct vmm *vm)
 {
 	if (!vm)
 		return;
+	while (vm->nhooks--)
+		vm->hooks[vm->nhooks].fn(vm->hooks[vm->nhooks].arg);
+	free(vm->hooks);
 	for (unsigned i = 0; vm->vcpus && i < vm->nvcpus; i++) {
 		if (vm->vcpus[i].run)
 			munmap(vm->vcpus[i].run, vm->run_size);

@@ -70,6 +70,9 @@ struct vmm {
 	_Atomic int exit_reason;
 	_Atomic uint64_t halt_gen;
 
+	struct vmm_destroy_hook { void (*fn)(void *); void *arg; } *hooks;
+	size_t nhooks;
+
 	char cmdline[VMM_CMDLINE_MAX];
 	size_t cmdline_len;
 	unsigned virtio_count;

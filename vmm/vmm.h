@@ -73,4 +73,9 @@ void vmm_request_exit(struct vmm *vm, enum vmm_exit_reason why);
 /* Append to the kernel command line (before boot). */
 int vmm_cmdline_append(struct vmm *vm, const char *text, struct bh_error *err);
 
+/* ---- teardown ----
+ * fn(arg) runs when the VM is destroyed, after every vCPU and the event loop
+ * have stopped, newest first: devices free their state here. */
+int vmm_on_destroy(struct vmm *vm, void (*fn)(void *arg), void *arg, struct bh_error *err);
+
 #endif

@@ -75,14 +75,16 @@ int vmm_i8042_add(struct vmm *vm, struct bh_error *err)
 	if (!k)
 		return bh_error_set(err, ENOMEM, "i8042");
 	k->vm = vm;
+	if (vmm_on_destroy(vm, free, k, err) < 0) {
+		free(k);
+		return -err->code;
+	}
 	int r = vmm_pio_register(vm, 0x60, 1, &i8042_data_ops, k, err);
 	if (r == 0)
 		r = vmm_pio_register(vm, 0x64, 1, &i8042_cmd_ops, k, err);
 	if (r == 0)
 		r = vmm_pio_register(vm, 0x61, 1, &port61_ops, k, err);
-	if (r < 0) {
-		free(k);
+	if (r < 0)
 		return bh_error_wrap(err, "i8042");
-	}
 	return 0;
 }

@@ -95,6 +95,13 @@ static void rtc_write(void *opaque, uint64_t off, const void *data, unsigned len
 
 static const struct vmm_io_ops rtc_ops = { .read = rtc_read, .write = rtc_write };
 
+static void rtc_free(void *opaque)
+{
+	struct rtc *r = opaque;
+	pthread_mutex_destroy(&r->lock);
+	free(r);
+}
+
 int vmm_rtc_add(struct vmm *vm, struct bh_error *err)
 {
 	struct rtc *r = calloc(1, sizeof(*r));
@@ -103,11 +110,11 @@ int vmm_rtc_add(struct vmm *vm, struct bh_error *err)
 	pthread_mutex_init(&r->lock, NULL);
 	r->cmos[RTC_A] = 0x26;
 	r->cmos[RTC_B] = B_24H;
-	int e = vmm_pio_register(vm, 0x70, 2, &rtc_ops, r, err);
-	if (e < 0) {
-		pthread_mutex_destroy(&r->lock);
-		free(r);
-		return bh_error_wrap(err, "rtc");
+	if (vmm_on_destroy(vm, rtc_free, r, err) < 0) {
+		rtc_free(r);
+		return -err->code;
 	}
+	if (vmm_pio_register(vm, 0x70, 2, &rtc_ops, r, err) < 0)
+		return bh_error_wrap(err, "rtc");
 	return 0;
 }

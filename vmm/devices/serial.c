@@ -187,9 +187,15 @@ static void serial_input(void *opaque, int fd, uint32_t events)
 
 static const struct vmm_io_ops serial_ops = { .read = serial_read, .write = serial_write };
 
+static void serial_free(void *opaque)
+{
+	struct serial *s = opaque;
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
 int vmm_serial_add(struct vmm *vm, const struct vmm_serial_opts *o, struct bh_error *err)
 {
-	/* Lives as long as the process: the VMM exits when the guest ends. */
 	struct serial *s = calloc(1, sizeof(*s));
 	if (!s)
 		return bh_error_set(err, ENOMEM, "serial");
@@ -198,7 +204,12 @@ int vmm_serial_add(struct vmm *vm, const struct vmm_serial_opts *o, struct bh_er
 	s->in_fd = o->in_fd;
 	s->mcr = 0x08;
 	pthread_mutex_init(&s->lock, NULL);
-	int r = vmm_pio_register(vm, COM1_BASE, 8, &serial_ops, s, err);
+	int r = vmm_on_destroy(vm, serial_free, s, err);
+	if (r < 0) {
+		serial_free(s);
+		return r;
+	}
+	r = vmm_pio_register(vm, COM1_BASE, 8, &serial_ops, s, err);
 	if (r == 0 && o->in_fd >= 0)
 		r = vmm_loop_add(vm, o->in_fd, EPOLLIN, serial_input, s, err);
 	if (r < 0) {
