@@ -443,6 +443,28 @@ static void test_default_profile(void **state)
 	json_decref(p);
 }
 
+/* The same profile through the real config.json parser. */
+static void test_default_profile_via_spec(void **state)
+{
+	(void)state;
+	json_t *cfg = json_pack("{s:s, s:{s:s}, s:{s:[s], s:s}, s:{s:o}}", "ociVersion", "1.0.2",
+				"root", "path", "/tmp", "process", "args", "sh", "cwd", "/",
+				"linux", "seccomp", bh_seccomp_default_profile());
+	assert_non_null(cfg);
+	char *txt = json_dumps(cfg, 0);
+	struct bh_spec *spec = NULL;
+	struct bh_error err = { 0 };
+	if (bh_spec_parse(txt, strlen(txt), NULL, &spec, &err))
+		fail_msg("bh_spec_parse: %s", err.msg);
+	assert_non_null(spec->linux.seccomp);
+	assert_int_equal(spec->linux.seccomp->default_action, BH_SCMP_ERRNO);
+	assert_exit0(in_child(spec->linux.seccomp, chk_profile_denies));
+	assert_exit0(in_child(spec->linux.seccomp, chk_profile_allows));
+	bh_spec_free(spec);
+	free(txt);
+	json_decref(cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -454,6 +476,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_syscall_and_flags),
 		cmocka_unit_test(test_export),
 		cmocka_unit_test(test_default_profile),
+		cmocka_unit_test(test_default_profile_via_spec),
 	};
 	return cmocka_run_group_tests_name("seccomp", tests, NULL, NULL);
 }
