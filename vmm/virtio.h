@@ -34,4 +34,9 @@ int virtio_console_add(struct vmm *vm, int in_fd, int out_fd, struct bh_error *e
 /* virtio-rng backed by getrandom(). */
 int virtio_rng_add(struct vmm *vm, struct bh_error *err);
 
+/* Free every device added above (closing image files, sockets; removing the
+ * vsock socket file). Call after vmm_run() returned, so no vCPU or loop
+ * callback can still enter a device, and before vmm_destroy(). */
+void virtio_devices_destroy(void);
+
 #endif

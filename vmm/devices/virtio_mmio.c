@@ -323,6 +323,26 @@ void virtio_mmio_write(void *opaque, uint64_t off, const void *data, unsigned le
 
 /* ---- KVM wiring ---- */
 
+/* Attached devices live as long as the VM; the registry keeps them reachable
+ * and lets virtio_devices_destroy() free them at teardown. */
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct virtio_dev *registry;
+
+void virtio_devices_destroy(void)
+{
+	struct virtio_dev *d, *next;
+
+	pthread_mutex_lock(&registry_lock);
+	d = registry;
+	registry = NULL;
+	pthread_mutex_unlock(&registry_lock);
+	for (; d; d = next) {
+		next = d->next_dev;
+		virtio_dev_cleanup(d);
+		free(d);
+	}
+}
+
 static void *kvm_map(void *ctx, uint64_t gpa, uint64_t len)
 {
 	return vmm_gpa(ctx, gpa, len);
@@ -426,6 +446,10 @@ int virtio_mmio_attach(struct vmm *vm, struct virtio_dev *d, struct bh_error *er
 	r = vmm_mmio_register(vm, d->base, VIRTIO_MMIO_SIZE, &mmio_ops, d, err);
 	if (r < 0)
 		return bh_error_wrap(err, "virtio-%s", d->ops->name);
+	pthread_mutex_lock(&registry_lock);
+	d->next_dev = registry;
+	registry = d;
+	pthread_mutex_unlock(&registry_lock);
 	bh_log_debug("virtio-%s at %#llx gsi %u (irqfd %s)", d->ops->name,
 		     (unsigned long long)d->base, d->gsi, d->irqfd >= 0 ? "yes" : "no");
 	return 0;

@@ -115,6 +115,7 @@ struct virtio_dev {
 	unsigned gsi;
 	int irqfd;                        /* -1: vmm_irq_pulse fallback */
 	int notify_fd[VIRTIO_MAX_QUEUES]; /* ioeventfds, -1: MMIO fallback */
+	struct virtio_dev *next_dev;      /* registry of attached devices */
 	struct virtio_kick {
 		struct virtio_dev *d;
 		unsigned queue;

@@ -650,7 +650,7 @@ static void vsock_tx(struct virtio_vsock *vs)
 	struct virtio_dev *d = &vs->dev;
 	struct vq_elem *e = &vs->elem;
 	bool any = false;
-	int r;
+	int r = 0;
 
 	while (!d->broken && (r = vq_pop(&d->vq[Q_TX], &d->mem, e)) > 0) {
 		guest_packet(vs, e);
