@@ -572,7 +572,7 @@ int bh_cgroup_create(const char *path, const char *id, const struct bh_spec_reso
 	if (!r && cg->v2_mount) {
 		r = cg_mkdir_p(cg, cg->v2_mount, err);
 		if (!r && cg->v2_ctrls)
-			r = bh_cg_v2_enable(cg->v2_mount, cg->path, cg->v2_ctrls, err);
+			r = bh_cg_v2_enable(cg->v2_mount, cg->path, &cg->v2_ctrls, err);
 	}
 	if (!r)
 		r = cg_apply(cg, res, true, err);

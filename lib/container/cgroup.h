@@ -131,7 +131,8 @@ int bh_cg_v1_devices(const char *dir, const struct bh_spec_device_rule *rules, s
 int bh_cg_v1_blkio(const char *dir, const struct bh_spec_resources *res, struct bh_error *err);
 int bh_cg_v1_hugetlb(const char *dir, const struct bh_spec_resources *res, struct bh_error *err);
 
-int bh_cg_v2_enable(const char *mount, const char *path, uint32_t ctrls, struct bh_error *err);
+/* Delegates *ctrls down to path; clears (with a warning) the ones that fail. */
+int bh_cg_v2_enable(const char *mount, const char *path, uint32_t *ctrls, struct bh_error *err);
 uint32_t bh_cg_v2_available(const char *mount);
 int bh_cg_v2_memory(const char *dir, const struct bh_spec_resources *res, struct bh_error *err);
 int bh_cg_v2_cpu(const char *dir, const struct bh_spec_resources *res, struct bh_error *err);

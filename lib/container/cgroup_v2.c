@@ -77,8 +77,9 @@ uint32_t bh_cg_v2_available(const char *mount)
 
 /* Delegate ctrls down to path: "+ctrl" into cgroup.subtree_control of the
  * root and of every ancestor of the leaf. */
-int bh_cg_v2_enable(const char *mount, const char *path, uint32_t ctrls, struct bh_error *err)
+int bh_cg_v2_enable(const char *mount, const char *path, uint32_t *ctrls_io, struct bh_error *err)
 {
+	uint32_t ctrls = *ctrls_io;
 	char dir[4096];
 	size_t ml = strlen(mount);
 	if (ml + strlen(path) >= sizeof(dir))
@@ -102,8 +103,14 @@ int bh_cg_v2_enable(const char *mount, const char *path, uint32_t ctrls, struct 
 			for (const char *p = cur; (p = strstr(p, want)); p += wl)
 				if ((p == cur || p[-1] == ' ') && (p[wl] == ' ' || p[wl] == '\0'))
 					on = true;
-			if (!on && (r = bh_cg_writef(dir, "cgroup.subtree_control", err, "+%s", name)))
-				return r;
+			/* A controller that cannot be delegated (e.g. cpu with
+			 * realtime tasks around) is dropped; asking for its
+			 * limits then fails with "no controller". */
+			struct bh_error e2;
+			if (!on && bh_cg_writef(dir, "cgroup.subtree_control", &e2, "+%s", name)) {
+				bh_log_warn("%s", e2.msg);
+				ctrls &= ~bit;
+			}
 		}
 		const char *next = strchr(c + 1, '/');
 		if (!next)
@@ -114,6 +121,7 @@ int bh_cg_v2_enable(const char *mount, const char *path, uint32_t ctrls, struct 
 		dir[ml] = '\0';
 		c = next;
 	}
+	*ctrls_io = ctrls;
 	return 0;
 }
 

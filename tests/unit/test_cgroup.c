@@ -155,6 +155,8 @@ static void test_create_limits(void **state)
 	r.cpu_period = 100000;
 	r.cpu_cpus = "0";
 	r.cpu_mems = "0";
+	r.mem_disable_oom_killer = true;
+	r.blkio_weight = 500;
 	struct bh_spec_device_rule dev[] = { { true, 'c', 10, 200, "rw" } }; /* tun */
 	r.devices = dev;
 	r.n_devices = 1;
@@ -184,6 +186,15 @@ static void test_create_limits(void **state)
 		assert_file(m, "memory.swappiness", "10");
 		if (swap_accounting(cg))
 			assert_file(m, "memory.memsw.limit_in_bytes", "134217728");
+		char oc[512], p0[4096];
+		snprintf(p0, sizeof(p0), "%s/memory.oom_control", m);
+		read_file(p0, oc, sizeof(oc));
+		assert_non_null(strstr(oc, "oom_kill_disable 1"));
+		const char *b = bh_cg_v1_dir(cg, BH_CG_BLKIO);
+		if (b && bh_cg_has(b, "blkio.weight"))
+			assert_file(b, "blkio.weight", "500");
+		else if (b && bh_cg_has(b, "blkio.bfq.weight"))
+			assert_file(b, "blkio.bfq.weight", "500");
 		assert_file(bh_cg_v1_dir(cg, BH_CG_PIDS), "pids.max", "50");
 		assert_file(bh_cg_v1_dir(cg, BH_CG_CPU), "cpu.shares", "512");
 		assert_file(bh_cg_v1_dir(cg, BH_CG_CPU), "cpu.cfs_quota_us", "50000");

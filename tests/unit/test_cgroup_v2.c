@@ -317,8 +317,10 @@ static void test_private_v2_controllers(void **state)
 	snprintf(dir, sizeof(dir), "%s%s", root, rel);
 	assert_int_equal(mkdir(dir, 0755), 0);
 	struct bh_error err = { 0 };
-	if (bh_cg_v2_enable(root, rel, BH_CG_MEMORY | BH_CG_PIDS, &err))
+	uint32_t want = BH_CG_MEMORY | BH_CG_PIDS;
+	if (bh_cg_v2_enable(root, rel, &want, &err))
 		fail_msg("%s", err.msg);
+	assert_int_equal(want, BH_CG_MEMORY | BH_CG_PIDS);
 	struct bh_spec_resources r;
 	res_init(&r);
 	r.mem_limit = 64 << 20;
