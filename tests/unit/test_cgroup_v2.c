@@ -13,6 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -334,6 +338,116 @@ static void test_private_v2_controllers(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* ---- the pure-v2 code paths, for real ----
+ * In a private mount namespace the v1 mounts are detached and the cgroup2
+ * hierarchy is mounted at /sys/fs/cgroup, so the engine sees a pure v2
+ * host.  The controllers stay bound to v1 (only hugetlb is on v2 here), but
+ * everything v2 does without a controller is real: delegation, cgroup.procs,
+ * cgroup.freeze, cgroup.kill, the device eBPF program and rmdir. */
+#define CHK(n, cond) do { if (!(cond)) { fprintf(stderr, "pure-v2 check %d failed: %s (%s)\n", \
+	n, #cond, err.msg); return n; } } while (0)
+
+static int pure_v2_body(void)
+{
+	struct bh_error err = { 0 };
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    umount2("/sys/fs/cgroup", MNT_DETACH) < 0 ||
+	    mount("cgroup2", "/sys/fs/cgroup", "cgroup2", 0, NULL) < 0)
+		return 100;
+	enum bh_cgroup_layout l;
+	CHK(1, bh_cgroup_detect(&l, &err) == 0 && l == BH_CGROUP_V2);
+
+	char id[64];
+	snprintf(id, sizeof(id), "bhtest-purev2-%d", (int)getpid());
+	struct bh_cgroup *cg = NULL;
+	CHK(2, bh_cgroup_create(NULL, id, NULL, &cg, &err) == 0);
+	CHK(3, cg->n_v1 == 0 && cg->v2_dir && access(cg->v2_dir, F_OK) == 0);
+	CHK(4, cg->dev_prog_fd >= 0);   /* device policy as an eBPF program */
+
+	volatile unsigned long *counter = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+					       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	CHK(5, counter != MAP_FAILED);
+	pid_t kid = fork();
+	if (kid == 0) {
+		for (;;)
+			(*counter)++;
+	}
+	CHK(6, bh_cgroup_enter(cg, kid, &err) == 0);
+	pid_t *pids;
+	size_t n;
+	CHK(7, bh_cgroup_pids(cg, &pids, &n, &err) == 0 && n == 1 && pids[0] == kid);
+	free(pids);
+	bool frozen = true;
+	CHK(8, bh_cgroup_freeze(cg, true, &err) == 0);
+	CHK(9, bh_cgroup_is_frozen(cg, &frozen, &err) == 0 && frozen);
+	unsigned long a = *counter;
+	usleep(100000);
+	CHK(10, *counter == a);
+	CHK(11, bh_cgroup_freeze(cg, false, &err) == 0);
+	CHK(12, bh_cgroup_is_frozen(cg, &frozen, &err) == 0 && !frozen);
+	usleep(50000);
+	CHK(13, *counter != a);
+	CHK(14, bh_cgroup_kill(cg, SIGKILL, &err) == 0);   /* cgroup.kill */
+	int st;
+	CHK(15, waitpid(kid, &st, 0) == kid && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+	struct bh_cgroup_stats stats;
+	CHK(16, bh_cgroup_stats(cg, &stats, &err) == 0);
+
+	/* limits of controllers v2 does not have here: a clear error, no dir left */
+	struct bh_spec_resources r;
+	res_init(&r);
+	r.pids_limit = 5;
+	struct bh_cgroup *cg2 = NULL;
+	char id2[80];
+	snprintf(id2, sizeof(id2), "%s-b", id);
+	CHK(17, bh_cgroup_create(NULL, id2, &r, &cg2, &err) == -ENOTSUP);
+	CHK(18, strstr(err.msg, "pids") != NULL);
+	char p[256];
+	snprintf(p, sizeof(p), "/sys/fs/cgroup/bulkhead/%s", id2);
+	CHK(19, access(p, F_OK) < 0);
+
+	if (bh_cg_v2_available("/sys/fs/cgroup") & BH_CG_HUGETLB &&
+	    access("/sys/kernel/mm/hugepages/hugepages-2048kB", F_OK) == 0) {
+		res_init(&r);
+		struct bh_spec_hugepage hp = { "2MB", 2 << 20 };
+		r.hugepages = &hp;
+		r.n_hugepages = 1;
+		CHK(20, bh_cgroup_update(cg, &r, &err) == 0);
+		char v[64];
+		CHK(21, bh_cg_read(cg->v2_dir, "hugetlb.2MB.max", v, sizeof(v), &err) == 0 &&
+			strcmp(v, "2097152") == 0);
+	}
+	CHK(22, bh_cgroup_destroy(cg, &err) == 0);
+	CHK(23, access(cg->v2_dir, F_OK) < 0);
+	bh_cgroup_free(cg);
+	return 0;
+}
+
+static void test_pure_v2_layout(void **state)
+{
+	(void)state;
+	if (geteuid() != 0 || !v2_root()) {
+		print_message("# skip: needs root and a cgroup2 hierarchy\n");
+		skip();
+	}
+	fflush(NULL);
+	pid_t p = fork();
+	assert_true(p >= 0);
+	if (p == 0) {
+		if (unshare(CLONE_NEWNS) < 0)
+			_exit(101);
+		_exit(pure_v2_body());
+	}
+	int st;
+	assert_int_equal(waitpid(p, &st, 0), p);
+	assert_true(WIFEXITED(st));
+	if (WEXITSTATUS(st) == 100 || WEXITSTATUS(st) == 101) {
+		print_message("# skip: cannot remount cgroups in a private mount namespace\n");
+		skip();
+	}
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -343,6 +457,7 @@ int main(void)
 		cmocka_unit_test(test_bpf_verifier),
 		cmocka_unit_test(test_bpf_enforced),
 		cmocka_unit_test(test_private_v2_controllers),
+		cmocka_unit_test(test_pure_v2_layout),
 	};
 	return cmocka_run_group_tests_name("cgroup_v2", tests, NULL, NULL);
 }
