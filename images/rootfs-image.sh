@@ -25,6 +25,20 @@ case "$fmt" in
       faketime -f "$(date -u -d "@$epoch" '+%Y-%m-%d %H:%M:%S')" mke2fs -q -F -t ext4 -b 4096 -L bulkhead-root -U "$uuid" \
         -E "root_owner=0:0,hash_seed=$uuid,lazy_itable_init=0,lazy_journal_init=0" \
         -d "$dir" "$out.tmp" "${kib}k" >/dev/null || die "mke2fs of $dir failed"
+    # mke2fs -d copies atime and ctime from the host files, which no one can
+    # pin (reading sets atime, any change sets ctime): reset both here.
+    cmds=$(mktemp)
+    (cd "$dir" && find . -mindepth 1) | sed 's|^\.||' | {
+      echo "sif / atime @$epoch"; echo "sif / ctime @$epoch"
+      while IFS= read -r p; do
+        case "$p" in *'"'*|*'\'*) die "cannot handle the name $p" ;; esac
+        echo "sif \"$p\" atime @$epoch"; echo "sif \"$p\" ctime @$epoch"
+      done; } >"$cmds"
+    debugfs -w -f "$cmds" "$out.tmp" >/dev/null 2>"$cmds.err" || { rm -f "$cmds" "$cmds.err"; die "debugfs on $out.tmp failed"; }
+    if grep -v '^debugfs ' "$cmds.err" | grep -q .; then
+      grep -v '^debugfs ' "$cmds.err" | head -3 >&2; rm -f "$cmds" "$cmds.err"; die "debugfs could not reset the times"
+    fi
+    rm -f "$cmds" "$cmds.err"
     ;;
   squashfs)
     mksquashfs "$dir" "$out.tmp" -quiet -no-progress -noappend -comp zstd \
