@@ -6,7 +6,8 @@
  *  3. hostile packets (wrong CID, unknown op, wrong type, RW without a
  *     connection, lying length, short header): RST or silence, and a new
  *     connection to 5000 still works afterwards.
- *  4. host -> guest: after "vsock: listening on 1234" the test sends
+ *  4. 16 concurrent connections to port 5002 (an echo service), interleaved.
+ *  5. host -> guest: after "vsock: listening on 1234" the test sends
  *     "CONNECT 1234\n", then "ping-from-host\n" (echoed), then 200000 bytes
  *     that must arrive within the credit the guest grants. */
 #include "virtio/vdrv.h"
@@ -192,6 +193,57 @@ static void bulk_from_host(struct conn *c, uint32_t total)
 	guest_printf("vsock: bulk sum %u\n", sum);
 }
 
+/* NCONC guest connections to port 5002 at once: each sends "conn-NN\n" and
+ * expects it echoed on the same connection, then all close. */
+#define NCONC 16
+static void concurrent(void)
+{
+	static struct conn cs[NCONC];
+	static char got[NCONC][16];
+	unsigned resp = 0, echoed = 0, rsts = 0, glen[NCONC] = { 0 };
+	bool mixed = false;
+	struct vhdr h;
+
+	for (unsigned i = 0; i < NCONC; i++) {
+		cs[i] = (struct conn){ .lport = 8000 + i, .pport = 5002 };
+		send_pkt(&cs[i], OP_REQUEST, 0, NULL, 0);
+	}
+	while ((resp < NCONC || echoed < NCONC) && recv_pkt(&h)) {
+		unsigned i = h.dst_port - 8000;
+		if (i >= NCONC || h.src_port != 5002)
+			continue;
+		cs[i].peer_alloc = h.buf_alloc;
+		cs[i].peer_fwd = h.fwd_cnt;
+		if (h.op == OP_RESPONSE) {
+			char msg[8] = { 'c', 'o', 'n', 'n', '-', (char)('0' + i / 10), (char)('0' + i % 10), '\n' };
+			resp++;
+			send_pkt(&cs[i], OP_RW, 0, msg, 8);
+		} else if (h.op == OP_RW) {
+			if (glen[i] + h.len > sizeof(got[i]))
+				mixed = true;
+			else
+				memcpy(got[i] + glen[i], pkt_data, h.len), glen[i] += h.len;
+			cs[i].fwd_cnt += h.len;
+			if (glen[i] == 8) {
+				echoed++;
+				if (got[i][5] != (char)('0' + i / 10) || got[i][6] != (char)('0' + i % 10))
+					mixed = true;
+			}
+		} else if (h.op != OP_CREDIT_UPDATE) {
+			guest_printf("vsock: conn %u: unexpected op %u\n", i, h.op);
+			break;
+		}
+	}
+	guest_checkf(resp == NCONC, "vsock: %u concurrent connections accepted (%u)", NCONC, resp);
+	guest_checkf(echoed == NCONC && !mixed, "vsock: each of them echoed its own data (%u)", echoed);
+	for (unsigned i = 0; i < NCONC; i++)
+		send_pkt(&cs[i], OP_SHUTDOWN, 3, NULL, 0);
+	while (rsts < NCONC && recv_pkt(&h))
+		if (h.op == OP_RST && h.dst_port - 8000 < NCONC)
+			rsts++;
+	guest_checkf(rsts == NCONC, "vsock: all %u closed with RST (%u)", NCONC, rsts);
+}
+
 static void hostile(void)
 {
 	struct vhdr h;
@@ -257,6 +309,7 @@ int guest_main(void *bp)
 		expect_data(&c, "hello guest\n", "after hostile packets, the device still relays");
 		guest_close(&c);
 	}
+	concurrent();
 
 	guest_printf("vsock: listening on 1234\n");
 	if (!recv_pkt(&h) || h.op != OP_REQUEST || h.dst_port != 1234 || h.src_cid != HOST_CID) {
