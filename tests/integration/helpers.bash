@@ -96,6 +96,7 @@ bt_teardown() {
 		if ! leftovers "$id"; then fail=1; fi
 	done
 	for ns in "${BT_NETNS[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
+	[ $fail = 0 ] || scrub
 	rm -rf "$BUNDLE"
 	[ $fail = 0 ] || { echo "# leftovers after delete --force (see above)" >&2; return 1; }
 }
@@ -171,6 +172,23 @@ cgroup_dir() {
 	echo "$base$path"
 }
 
+# scrub: after a runtime failed to clean up, remove what it left (processes of
+# this bundle, empty cgroups of this test's ids) so later tests start clean.
+scrub() {
+	local p r id d
+	for p in /proc/[0-9]*; do
+		[ "${p#/proc/}" = $$ ] && continue
+		r=$(readlink "$p/root" 2>/dev/null)$'\n'$(readlink "$p/cwd" 2>/dev/null) || continue
+		case "$r" in *"$BUNDLE"*) kill -9 "${p#/proc/}" 2>/dev/null || true ;; esac
+	done
+	sleep 0.2
+	for id in "${BT_IDS[@]}"; do
+		find /sys/fs/cgroup -maxdepth 7 -depth -type d -name "$id" 2>/dev/null |
+			while read -r d; do rmdir "$d" 2>/dev/null || true; done
+		rm -rf "${BT_ROOT:?}/$id"
+	done
+}
+
 # leftovers ID: 0 when nothing of container ID remains on the host; otherwise
 # prints every leftover and returns 1.
 leftovers() {
@@ -185,6 +203,12 @@ leftovers() {
 			r=$(readlink "$p/root" 2>/dev/null) || continue
 			case "$r" in "$BUNDLE"*)
 				echo "# leftover process ${p#/proc/} rooted in $r: $(tr '\0' ' ' <"$p/cmdline")" >&2; bad=1 ;;
+			esac
+			# a half-made init that never reached pivot_root still sits in the bundle
+			r=$(readlink "$p/cwd" 2>/dev/null) || continue
+			case "$r" in "$BUNDLE"|"$BUNDLE"/*)
+				[ "${p#/proc/}" = $$ ] && continue
+				echo "# leftover process ${p#/proc/} with cwd $r: $(tr '\0' ' ' <"$p/cmdline")" >&2; bad=1 ;;
 			esac
 		done
 	fi
