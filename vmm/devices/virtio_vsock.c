@@ -532,7 +532,7 @@ refuse:
 static void guest_rw(struct virtio_vsock *vs, struct vconn *c, struct vq_elem *e,
 		     const struct vsock_hdr *h)
 {
-	size_t len = h->len;
+	size_t len = h->len, skip = sizeof(*h);
 
 	if (c->guest_shut_send || c->wlen + len > VSOCK_BUF_ALLOC) {
 		virtio_dev_warn(&vs->dev, "port %u: guest sent %zu bytes beyond its credit",
@@ -540,19 +540,34 @@ static void guest_rw(struct virtio_vsock *vs, struct vconn *c, struct vq_elem *e
 		conn_reset(vs, c);
 		return;
 	}
-	if (!c->wbuf) {
-		c->wbuf = malloc(VSOCK_BUF_ALLOC);
-		if (!c->wbuf) {
+	c->rx_cnt += (uint32_t)len;
+	/* Straight from guest memory to the socket; buffer only what it refuses. */
+	if (c->wlen == 0 && len) {
+		struct iovec iov[VQ_MAX_SEG];
+		struct msghdr mh = { .msg_iov = iov };
+		ssize_t w;
+
+		mh.msg_iovlen = vq_iov_slice(e->iov, e->nout, sizeof(*h), len, iov, VQ_MAX_SEG);
+		do
+			w = sendmsg(c->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+		while (w < 0 && errno == EINTR);
+		if (w < 0 && errno != EAGAIN) {
 			conn_reset(vs, c);
 			return;
 		}
+		if (w > 0) {
+			skip += (size_t)w;
+			len -= (size_t)w;
+			c->fwd_cnt += (uint32_t)w;
+		}
 	}
-	vq_iov_to_buf(e->iov, e->nout, sizeof(*h), c->wbuf + c->wlen, len);
-	c->wlen += len;
-	c->rx_cnt += (uint32_t)len;
-	if (!conn_flush(c)) {
-		conn_reset(vs, c);
-		return;
+	if (len) {
+		if (!c->wbuf && !(c->wbuf = malloc(VSOCK_BUF_ALLOC))) {
+			conn_reset(vs, c);
+			return;
+		}
+		vq_iov_to_buf(e->iov, e->nout, skip, c->wbuf + c->wlen, len);
+		c->wlen += len;
 	}
 	maybe_credit_update(c);
 }
