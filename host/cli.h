@@ -50,12 +50,19 @@ struct create_args {
 	const char *id, *bundle, *console_socket, *pid_file;
 	int preserve_fds;
 	bool no_pivot, no_new_keyring, detach, foreground;
+	int console_mine;   /* out: >= 0 when cli_create made a pty socketpair */
 };
 /* Parse create/run options; returns 1 after printing a usage error. */
 int cli_parse_create(const char *verb, int argc, char **argv, bool run,
 		     struct create_args *a);
 /* Create from a->bundle; returns 0 or 1 after printing the error. */
-int cli_create(const char *verb, const struct create_args *a, pid_t *pid);
+int cli_create(const char *verb, struct create_args *a, pid_t *pid);
+
+/* run/exec --tty without --console-socket: a socketpair for the runtime,
+ * the pty master from it, then the proxy (returns the process's status). */
+int cli_console_pair(int *mine, int *theirs);
+int cli_console_recv(int sock);
+int cli_console_proxy(int master, pid_t pid);
 
 #define CLI_VERBS(X) \
 	X(create) X(start) X(run) X(state) X(kill) X(delete) X(exec) \

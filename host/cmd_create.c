@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-int cli_create(const char *verb, const struct create_args *a, pid_t *pid)
+int cli_create(const char *verb, struct create_args *a, pid_t *pid)
 {
 	struct bh_error err = { 0 };
 	char *bundle = cli_abspath(a->bundle ? a->bundle : ".");
@@ -22,7 +22,7 @@ int cli_create(const char *verb, const struct create_args *a, pid_t *pid)
 		return cli_fail(verb, &err);
 	}
 	struct bh_spec *spec = NULL;
-	int rc = 0;
+	int rc = 0, r;
 	if (bh_spec_parse(json, len, bundle, &spec, &err) < 0) {
 		rc = cli_fail(verb, &err);
 		goto out;
@@ -39,7 +39,27 @@ int cli_create(const char *verb, const struct create_args *a, pid_t *pid)
 		.no_pivot = a->no_pivot, .no_new_keyring = a->no_new_keyring,
 		.foreground = a->foreground,
 	};
-	if (bh_container_create(spec, &o, pid, &err) < 0) {
+	int theirs = -1;
+	a->console_mine = -1;
+	if (spec->process && spec->process->terminal && !a->console_socket) {
+		if (!a->foreground) {
+			rc = cli_failx(verb, "process.terminal is set: --console-socket is required");
+			goto out;
+		}
+		if (cli_console_pair(&a->console_mine, &theirs) < 0) {
+			rc = cli_failx(verb, "console socketpair: %s", strerror(errno));
+			goto out;
+		}
+		o.has_console_fd = true;
+		o.console_fd = theirs;
+	}
+	r = bh_container_create(spec, &o, pid, &err);
+	if (theirs >= 0)
+		close(theirs);
+	if (r < 0) {
+		if (a->console_mine >= 0)
+			close(a->console_mine);
+		a->console_mine = -1;
 		rc = cli_fail(verb, &err);
 		goto out;
 	}

@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "container/caps.h"
 
@@ -214,9 +215,33 @@ int cmd_exec(int argc, char **argv)
 	}
 	struct bh_exec_opts eo = { .console_socket = a.console_socket,
 				   .preserve_fds = a.preserve_fds, .detach = a.detach };
+	int mine = -1, theirs = -1;
+	if (p->terminal && !a.console_socket) {
+		if (cli_console_pair(&mine, &theirs) < 0) {
+			rc = cli_failx("exec", "console socketpair: %s", strerror(errno));
+			goto out;
+		}
+		eo.has_console_fd = true;
+		eo.console_fd = theirs;
+	}
 	pid_t pid;
-	if (bh_container_exec(cli.root, id, p, &eo, &pid, &err) < 0) {
+	int er = bh_container_exec(cli.root, id, p, &eo, &pid, &err);
+	if (theirs >= 0)
+		close(theirs);
+	if (er < 0) {
+		if (mine >= 0)
+			close(mine);
 		rc = cli_fail("exec", &err);
+		goto out;
+	}
+	if (mine >= 0) {
+		int master = cli_console_recv(mine);
+		close(mine);
+		if (a.pid_file && cli_write_pid_file(a.pid_file, pid, &err) < 0) {
+			rc = cli_fail("exec", &err);
+			goto out;
+		}
+		rc = master >= 0 ? cli_console_proxy(master, pid) : cli_wait_forward(pid);
 		goto out;
 	}
 	if (a.pid_file && cli_write_pid_file(a.pid_file, pid, &err) < 0) {

@@ -49,10 +49,11 @@ int cmd_list(int argc, char **argv)
 			continue;
 		int pid = st->status == BH_STATUS_STOPPED ? 0 : st->pid;
 		if (json) {
-			json_array_append_new(arr, json_pack("{s:s,s:i,s:s,s:s,s:s,s:s,s:s}",
+			json_array_append_new(arr, json_pack("{s:s,s:s,s:i,s:s,s:s,s:s,s:s,s:s}",
 				"ociVersion", st->oci_version ? st->oci_version : "",
 				"id", st->id, "pid", pid, "status", bh_status_name(st->status),
 				"bundle", st->bundle ? st->bundle : "",
+				"rootfs", st->rootfs ? st->rootfs : "",
 				"created", st->created ? st->created : "",
 				"owner", st->owner ? st->owner : ""));
 		} else {

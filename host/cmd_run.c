@@ -3,6 +3,7 @@
 #include "cli.h"
 
 #include <stdlib.h>
+#include <unistd.h>
 
 int cmd_run(int argc, char **argv)
 {
@@ -21,7 +22,14 @@ int cmd_run(int argc, char **argv)
 	}
 	if (a.detach)
 		return 0;
-	int status = cli_wait_forward(pid);
+	int status;
+	if (a.console_mine >= 0) {
+		int master = cli_console_recv(a.console_mine);
+		close(a.console_mine);
+		status = master >= 0 ? cli_console_proxy(master, pid) : cli_wait_forward(pid);
+	} else {
+		status = cli_wait_forward(pid);
+	}
 	if (bh_container_delete(cli.root, a.id, true, &err) < 0)
 		cli_fail("run", &err);
 	return status;

@@ -21,6 +21,9 @@
 
 struct cli_global cli;
 
+/* VM mode lives in cmd_tenant.c; weak so bare mode builds without it. */
+int cmd_tenant(int argc, char **argv) __attribute__((weak));
+
 static const struct cli_verb verbs[] = {
 	{ "create", cmd_create, "[options] <id>", "create a container (its process waits for start)" },
 	{ "start", cmd_start, "<id>", "run the user process of a created container" },
@@ -36,6 +39,7 @@ static const struct cli_verb verbs[] = {
 	{ "pause", cmd_pause, "<id>", "freeze every process of a container" },
 	{ "resume", cmd_resume, "<id>", "thaw a paused container" },
 	{ "update", cmd_update, "[options] <id>", "change a container's cgroup limits" },
+	{ "tenant", cmd_tenant, "up|down|ls|stats|run|exec|kill ...", "VM mode: tenants in microVMs" },
 };
 
 static void print_help(FILE *f)
@@ -50,7 +54,8 @@ static void print_help(FILE *f)
 		"  -v, --version        print the version\n"
 		"  -h, --help           this help\n\ncommands:\n", BH_DEFAULT_ROOT);
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		fprintf(f, "  %-10s %s\n", verbs[i].name, verbs[i].summary);
+		if (verbs[i].fn)
+			fprintf(f, "  %-10s %s\n", verbs[i].name, verbs[i].summary);
 }
 
 int cli_usage(const char *verb, const char *why)
@@ -297,7 +302,7 @@ int main(int argc, char **argv)
 	int vi = optind;
 	const char *verb = argv[vi];
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		if (!strcmp(verbs[i].name, verb)) {
+		if (!strcmp(verbs[i].name, verb) && verbs[i].fn) {
 			optind = 0; /* full getopt reset for the verb's parser */
 			return verbs[i].fn(argc - vi, argv + vi);
 		}

@@ -142,7 +142,8 @@ int bh_container_create(const struct bh_spec *spec,
 		return r;
 	if (!spec->process)
 		return bh_error_setx(err, EINVAL, "config.json: process is required");
-	if (spec->process->terminal && !opts->console_socket && !opts->foreground)
+	if (spec->process->terminal && !opts->console_socket && !opts->has_console_fd &&
+	    !opts->foreground)
 		return bh_error_setx(err, EINVAL,
 				     "process.terminal is set: --console-socket is required");
 	if ((r = state_dir_open(opts->root, opts->id, true, &sd, err)) < 0)
@@ -173,9 +174,16 @@ int bh_container_create(const struct bh_spec *spec,
 	st.cgroup_path = strdup(bh_cgroup_path(cg));
 	if ((r = state_write(&sd, &st, err)) < 0)
 		goto fail;
-	if (opts->console_socket &&
-	    (console_fd = r = console_connect(opts->console_socket, err)) < 0)
+	if (opts->has_console_fd) {
+		console_fd = fcntl(opts->console_fd, F_DUPFD_CLOEXEC, 3);
+		if (console_fd < 0) {
+			r = bh_error_set(err, errno, "console fd");
+			goto fail;
+		}
+	} else if (opts->console_socket &&
+		   (console_fd = r = console_connect(opts->console_socket, err)) < 0) {
 		goto fail;
+	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		r = bh_error_set(err, errno, "socketpair");
 		goto fail;

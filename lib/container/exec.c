@@ -120,9 +120,16 @@ int bh_container_exec(const char *root, const char *id,
 	}
 	if (st->cgroup_path && (r = bh_cgroup_open(st->cgroup_path, &cg, err)) < 0)
 		goto out;
-	if (proc->terminal && opts && opts->console_socket &&
-	    (console_fd = r = console_connect(opts->console_socket, err)) < 0)
+	if (proc->terminal && opts && opts->has_console_fd) {
+		console_fd = fcntl(opts->console_fd, F_DUPFD_CLOEXEC, 3);
+		if (console_fd < 0) {
+			r = bh_error_set(err, errno, "console fd");
+			goto out;
+		}
+	} else if (proc->terminal && opts && opts->console_socket &&
+		   (console_fd = r = console_connect(opts->console_socket, err)) < 0) {
 		goto out;
+	}
 	int nsflags = ns_differing(st->pid);
 	if (pipe2(errp, O_CLOEXEC) < 0) {
 		r = bh_error_set(err, errno, "pipe");

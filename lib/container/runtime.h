@@ -31,6 +31,8 @@ struct bh_create_opts {
 	const char *id;
 	const char *config_json;     /* raw config.json text, saved for exec */
 	const char *console_socket;  /* path of a unix socket, or NULL */
+	bool has_console_fd;         /* console_fd: a connected socket instead */
+	int console_fd;
 	int preserve_fds;            /* fds 3..3+n-1 passed to the process */
 	bool no_pivot;
 	bool no_new_keyring;
@@ -86,6 +88,8 @@ void bh_strv_free(char **v);
 
 struct bh_exec_opts {
 	const char *console_socket;
+	bool has_console_fd;         /* console_fd: a connected socket instead */
+	int console_fd;
 	int preserve_fds;
 	bool detach;                 /* informational: caller decides waiting */
 };

@@ -459,6 +459,11 @@ int bh_container_list(const char *root, char ***ids, size_t *n,
 			continue;
 		if (e->d_type != DT_DIR && e->d_type != DT_UNKNOWN)
 			continue;
+		/* Only container dirs (others may share the root: tenants/). */
+		char sj[BH_ID_MAX + 16];
+		snprintf(sj, sizeof(sj), "%s/state.json", e->d_name);
+		if (faccessat(dirfd(d), sj, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
 		if (cnt == cap) {
 			char **nv = realloc(v, (cap * 2 + 1) * sizeof(char *));
 			if (!nv)
