@@ -59,7 +59,9 @@ struct agent_proc {
 	bool cap_truncated;
 };
 
-#define AGENT_CAPTURE_MAX (512 * 1024)
+/* Per stream: both, base64'd (4/3) in one wait reply, must fit in a frame
+ * (BH_PROTO_MAX_FRAME, 1 MiB) with room to spare. */
+#define AGENT_CAPTURE_MAX (256 * 1024)
 struct agent_proc *procs_add(const char *id, unsigned exec_id, pid_t pid);
 struct agent_proc *procs_find(const char *id, unsigned exec_id);
 void procs_forget(const char *id);

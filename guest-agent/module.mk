@@ -7,3 +7,11 @@ BINS       += $(AGENT_BIN)
 $(AGENT_BIN): $(AGENT_OBJS) $(LIBBH)
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN) -static -o $@ $(AGENT_OBJS) $(LIBBH) $(LIBBH_LDLIBS) $(LDFLAGS)
+
+# The tenant VM initramfs (/init = the agent); `bulkhead tenant up` looks for
+# it next to the binaries, in $(BUILD)/images/.
+AGENT_INITRAMFS := $(BUILD)/images/agent-initramfs.cpio.gz
+.PHONY: agent-initramfs
+agent-initramfs: $(AGENT_INITRAMFS)
+$(AGENT_INITRAMFS): $(AGENT_BIN) images/agent-initramfs.sh images/initramfs.sh
+	images/agent-initramfs.sh $@ $(AGENT_BIN)

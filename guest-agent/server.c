@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <glob.h>
 #include <linux/vm_sockets.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,11 +96,47 @@ static void conn_close(struct agent_conn *c)
 	free(c);
 }
 
+/* The serial port is non-blocking: a host that is not connected makes a
+ * virtio-serial write block, and a blocked PID 1 would serve nobody.  Give
+ * the host a few seconds, then drop the reply. */
+static int serial_write(int fd, const char *buf, size_t len)
+{
+	size_t off = 0;
+	while (off < len) {
+		ssize_t w = write(fd, buf + off, len - off);
+		if (w > 0) {
+			off += (size_t)w;
+			continue;
+		}
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno != EAGAIN)
+			return -errno;
+		struct pollfd p = { .fd = fd, .events = POLLOUT };
+		if (poll(&p, 1, 5000) <= 0)
+			return -ETIMEDOUT;
+	}
+	return 0;
+}
+
 void server_send(struct agent_conn *c, json_t *msg)
 {
 	struct bh_error err;
-	if (c && bh_frame_write(c->w.fd, msg, &err) < 0)
+	if (c && c->serial) {
+		char *f;
+		size_t len;
+		int r = bh_frame_encode(msg, &f, &len, &err);
+		if (r == 0) {
+			r = serial_write(c->w.fd, f, len);
+			free(f);
+			if (r < 0)
+				bh_log_warn("reply on serial: %s (host not connected?)", strerror(-r));
+		} else {
+			bh_log_warn("reply: %s", err.msg);
+		}
+	} else if (c && bh_frame_write(c->w.fd, msg, &err) < 0) {
 		bh_log_warn("reply: %s", err.msg);
+	}
 	json_decref(msg);
 }
 
@@ -277,6 +314,8 @@ static void conn_readable(struct agent_conn *c)
 			/* Host side of the port closed: wait and poll again, since a
 			 * virtio-serial port reports HUP until the host reconnects. */
 			bh_frame_decoder_reset(&c->dec);
+			/* That host client is gone: its pending waits are too. */
+			procs_drop_waiter(c);
 			epoll_ctl(ep, EPOLL_CTL_DEL, c->w.fd, NULL);
 			struct itimerspec ts = { .it_value = { 0, 200 * 1000 * 1000 } };
 			timerfd_settime(timer_fd, 0, &ts, NULL);
@@ -385,10 +424,7 @@ static void serial_open(void)
 		bh_log_warn("serial: open %s: %s", serial_path, strerror(errno));
 		return;
 	}
-	/* Replies are small and written whole; block for them. */
 	serial_conn = conn_new(fd, true);
-	if (serial_conn)
-		fcntl(fd, F_SETFL, 0);
 }
 
 static int listen_unix(const char *path)
