@@ -212,7 +212,7 @@ static int tenant_up(int argc, char **argv)
 	struct vm_argv va = { 0 };
 	char *kabs = NULL, *iabs = NULL;
 
-	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case O_MEM:
 			if (tenant_parse_size(optarg, 1ull << 20, &mem) < 0 || mem < (64ull << 20) ||
@@ -394,7 +394,7 @@ static int tenant_down(int argc, char **argv)
 	bool force = false;
 	long timeout_s = 10;
 	int c;
-	while ((c = getopt_long(argc, argv, "+f", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f", opts, NULL)) != -1) {
 		if (c == 'f')
 			force = true;
 		else if (c == 't' && (timeout_s = strtol(optarg, NULL, 10)) > 0)
@@ -444,7 +444,7 @@ static int tenant_ls(int argc, char **argv)
 	};
 	bool json = false;
 	int c;
-	while ((c = getopt_long(argc, argv, "+f:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:", opts, NULL)) != -1) {
 		if (c == 'f' && (!strcmp(optarg, "json") || !strcmp(optarg, "table")))
 			json = !strcmp(optarg, "json");
 		else

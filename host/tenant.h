@@ -61,6 +61,10 @@ int tenant_connect(const struct tenant *t, struct agent_client *c, int timeout_m
 int tenant_parse_size(const char *s, unsigned long long unit_default,
 		      unsigned long long *out);
 
+/* Base64 from the agent (stdout_b64/stderr_b64): a hostile guest may send
+ * anything, so bad input is -EINVAL, never an overrun.  *out: malloc'd. */
+int tenant_b64_decode(const char *in, size_t n, char **out, size_t *outlen);
+
 /* `bulkhead tenant ...` verbs; cmd_tenant dispatches. */
 int cmd_tenant(int argc, char **argv);
 int tenant_cmd_run(int argc, char **argv);
