@@ -11,6 +11,7 @@
 #include <sys/reboot.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "util/log.h"
@@ -70,6 +71,31 @@ static void pid1_link_up(const char *ifname)
 	close(s);
 }
 
+/* With a stock kernel the initramfs carries the modules our devices need
+ * (images/initramfs.sh --stock): /modules/load-order, dependencies first.
+ * Loaded before the agent looks for its vsock and virtio-serial port. */
+static void pid1_load_modules(void)
+{
+	char line[256], path[300];
+	FILE *f = fopen("/modules/load-order", "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (!line[0] || strchr(line, '/'))
+			continue;
+		snprintf(path, sizeof(path), "/modules/%s", line);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || syscall(SYS_finit_module, fd, "", 0) < 0) {
+			if (errno != EEXIST)
+				bh_log_warn("module %s: %s", line, strerror(errno));
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	fclose(f);
+}
+
 int pid1_setup(struct bh_error *err)
 {
 	int r;
@@ -82,6 +108,7 @@ int pid1_setup(struct bh_error *err)
 	    (r = pid1_mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755", err)) < 0 ||
 	    (r = pid1_mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", err)) < 0)
 		return r;
+	pid1_load_modules();
 	mkdir("/dev/pts", 0755);
 	mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666");
 	mkdir("/dev/shm", 01777);

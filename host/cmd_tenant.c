@@ -352,6 +352,13 @@ static int tenant_up(int argc, char **argv)
 	json_t *ping = NULL;
 	if (agent_wait_ready(&ac, t.transport, t.sock, t0 + timeout_s * 1000, up_alive, &u, &ping, &err) < 0) {
 		bh_error_wrap(&err, "tenant %s", name);
+		if (err.code == ETIMEDOUT) {
+			/* the guest's last words say where it got stuck */
+			char con[300];
+			size_t l = strlen(err.msg);
+			tenant_console_tail(&t, con, sizeof(con));
+			snprintf(err.msg + l, sizeof(err.msg) - l, "; console: \"%s\"", con);
+		}
 		goto fail;
 	}
 	agent_client_close(&ac);
