@@ -207,9 +207,9 @@ static int recv_reply(struct agent_client *c, enum bh_proto_method m, uint64_t i
 		ssize_t n = read(c->fd, c->buf, sizeof(c->buf));
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
-		if (n < 0)
+		if (n < 0 && errno != ECONNRESET)
 			return bh_error_set(err, errno, "agent: %s: reading the reply", mn);
-		if (n == 0)
+		if (n <= 0)
 			return bh_error_setx(err, ECONNRESET,
 					     "agent: %s: connection closed before the reply (VM gone or agent died)", mn);
 		c->len = (size_t)n;

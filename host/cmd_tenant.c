@@ -323,6 +323,7 @@ static int tenant_up(int argc, char **argv)
 	snprintf(t.backend, sizeof(t.backend), "%s", be->name);
 	snprintf(t.status, sizeof(t.status), "starting");
 	t.transport = be->transport;
+	t.streams = be->streams;
 	snprintf(t.sock, sizeof(t.sock), "%s/%s", t.dir, be->sock_name);
 	snprintf(t.console, sizeof(t.console), "%s/console.log", t.dir);
 	snprintf(t.kernel, sizeof(t.kernel), "%s", kabs);

@@ -107,6 +107,7 @@ int tenant_load(const char *root, const char *name, struct tenant *t, struct bh_
 	t->ready_s = json_number_value(json_object_get(o, "ready_s"));
 	const char *tr = json_string_value(json_object_get(o, "transport"));
 	t->transport = tr && !strcmp(tr, "vsock") ? AGENT_T_VSOCK : AGENT_T_UNIX;
+	t->streams = json_is_true(json_object_get(o, "streams"));
 	const char *k;
 	json_t *v;
 	json_object_foreach(json_object_get(o, "images"), k, v) {
@@ -127,10 +128,10 @@ int tenant_save(const struct tenant *t, struct bh_error *err)
 	json_t *imgs = json_object();
 	for (size_t i = 0; i < t->n_images; i++)
 		json_object_set_new(imgs, t->image_name[i], json_string(t->image_file[i]));
-	json_t *o = json_pack("{s:s,s:s,s:s,s:i,s:I,s:s,s:s,s:s,s:s,s:s,s:I,s:i,s:f,s:o}",
+	json_t *o = json_pack("{s:s,s:s,s:s,s:i,s:I,s:s,s:b,s:s,s:s,s:s,s:s,s:I,s:i,s:f,s:o}",
 		"name", t->name, "backend", t->backend, "status", t->status,
 		"pid", (int)t->pid, "start_time", (json_int_t)t->start_time,
-		"transport", t->transport == AGENT_T_VSOCK ? "vsock" : "unix",
+		"transport", t->transport == AGENT_T_VSOCK ? "vsock" : "unix", "streams", t->streams,
 		"agent_socket", t->sock, "console_log", t->console,
 		"kernel", t->kernel, "initrd", t->initrd,
 		"memory_mib", (json_int_t)t->mem_mib, "vcpus", t->vcpus,

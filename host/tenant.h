@@ -24,6 +24,7 @@ struct tenant {
 	pid_t pid;                  /* VM process, 0 until known */
 	unsigned long long start_time; /* /proc/<pid>/stat field 22: guards pid reuse */
 	enum agent_transport transport;
+	bool streams;               /* the channel takes more connections: stdio streams */
 	char sock[PATH_MAX];        /* agent channel */
 	char console[PATH_MAX];     /* guest console log */
 	char kernel[PATH_MAX], initrd[PATH_MAX];

@@ -7,11 +7,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "util/cleanup.h"
@@ -102,6 +104,9 @@ static int wait_and_relay(struct agent_client *ac, const struct tenant *t, const
 	if (exec_id)
 		json_object_set_new(p, "exec_id", json_integer(exec_id));
 	if (agent_call(ac, BH_M_WAIT, p, -1, &res, err) < 0) {
+		/* A VM being killed closes the channel just before it is gone. */
+		for (int i = 0; i < 20 && tenant_vm_alive(t); i++)
+			usleep(50 * 1000);
 		if (!tenant_vm_alive(t))
 			bh_error_wrap(err, "tenant %s: VM (pid %d) died while container %s ran",
 				      t->name, (int)t->pid, id);
@@ -129,6 +134,68 @@ static void report_oom(struct agent_client *ac, const char *id)
 			"(%lld OOM kill(s), memory limit %lld bytes)\n", id, ooms,
 			(long long)json_integer_value(json_object_get(res, "mem_limit")));
 	json_decref(res);
+}
+
+/* stdio "streams": one more agent connection per stream, announced by the
+ * token the create reply handed out; then raw bytes. */
+static int stream_open(const struct tenant *t, json_t *streams, const char *which, int *fd,
+		       struct bh_error *err)
+{
+	const char *tok = json_string_value(json_object_get(streams, which));
+	struct agent_client c;
+	*fd = -1;
+	if (!tok)
+		return bh_error_setx(err, EPROTO, "agent: create reply has no %s stream", which);
+	if (agent_client_open(&c, t->transport, t->sock, AGENT_CLIENT_PORT, 10000, err) < 0)
+		return bh_error_wrap(err, "%s stream", which);
+	json_t *m = json_pack("{s:s}", "stream", tok);
+	int r = bh_frame_write(c.fd, m, err);
+	json_decref(m);
+	if (r < 0) {
+		agent_client_close(&c);
+		return bh_error_wrap(err, "%s stream", which);
+	}
+	*fd = c.fd;   /* the decoder holds nothing: no frame was read */
+	return 0;
+}
+
+/* Copy our stdin to the container and its stdout/stderr to ours until
+ * both outputs end. */
+static void stream_relay(int sin, int sout, int serr)
+{
+	struct pollfd p[3] = { { .fd = 0, .events = POLLIN }, { .fd = sout, .events = POLLIN },
+			       { .fd = serr, .events = POLLIN } };
+	char buf[16384];
+	bool in_open = sin >= 0;
+	if (!in_open)
+		p[0].fd = -1;
+	while (p[1].fd >= 0 || p[2].fd >= 0) {
+		if (poll(p, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (int i = 0; i < 3; i++) {
+			if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			ssize_t n = read(p[i].fd, buf, sizeof(buf));
+			if (n < 0 && (errno == EINTR || errno == EAGAIN))
+				continue;
+			if (n <= 0) {
+				if (i == 0) {
+					shutdown(sin, SHUT_WR);   /* EOF for the process */
+					p[0].fd = -1;
+				} else {
+					p[i].fd = -1;
+				}
+				continue;
+			}
+			if (i == 0)
+				write_all_fd(sin, buf, (size_t)n);
+			else
+				write_all_fd(i, buf, (size_t)n);
+		}
+	}
 }
 
 int tenant_cmd_run(int argc, char **argv)
@@ -234,6 +301,7 @@ int tenant_cmd_run(int argc, char **argv)
 	struct agent_client ac = { .fd = -1 };
 	json_t *jroot = NULL, *res = NULL;
 	int status = 255, ret = 1;
+	int sfd[3] = { -1, -1, -1 };
 	bool created = false;
 	if (tenant_load(cli.root, name, &t, &err) < 0)
 		goto out;
@@ -265,11 +333,20 @@ int tenant_cmd_run(int argc, char **argv)
 	}
 	if (tenant_connect(&t, &ac, 10000, &err) < 0)
 		goto out;
+	bool streams = t.streams && !detach;
 	if (agent_call(&ac, BH_M_CREATE, json_pack("{s:s,s:O,s:O,s:s}", "id", id, "config", cfg,
-						   "rootfs", jroot, "stdio", detach ? "null" : "capture"),
+						   "rootfs", jroot, "stdio",
+						   detach ? "null" : streams ? "streams" : "capture"),
 		       60000, &res, &err) < 0)
 		goto out;
 	created = true;
+	if (streams) {
+		json_t *st = json_object_get(res, "streams");
+		if (stream_open(&t, st, "stdin", &sfd[0], &err) < 0 ||
+		    stream_open(&t, st, "stdout", &sfd[1], &err) < 0 ||
+		    stream_open(&t, st, "stderr", &sfd[2], &err) < 0)
+			goto out;
+	}
 	json_decref(res);
 	res = NULL;
 	if (agent_call(&ac, BH_M_START, json_pack("{s:s}", "id", id), 30000, &res, &err) < 0)
@@ -281,6 +358,9 @@ int tenant_cmd_run(int argc, char **argv)
 		created = false;
 		ret = 0;
 		goto out;
+	}
+	if (streams) {
+		stream_relay(sfd[0], sfd[1], sfd[2]);
 	}
 	if (wait_and_relay(&ac, &t, id, 0, &status, &err) < 0)
 		goto out;
@@ -298,6 +378,9 @@ out:
 	}
 	if (ret == 1 && err.code)
 		cli_fail("tenant run", &err);
+	for (int i = 0; i < 3; i++)
+		if (sfd[i] >= 0)
+			close(sfd[i]);
 	agent_client_close(&ac);
 	json_decref(res);
 	json_decref(jroot);

@@ -32,6 +32,7 @@ void vm_argv_free(struct vm_argv *a);
 struct vm_backend {
 	const char *name;
 	enum agent_transport transport;
+	bool streams;               /* stdio over extra connections */
 	const char *sock_name;      /* file name of the agent channel in the tenant dir */
 	int (*build_argv)(const struct vm_spec *s, struct vm_argv *a, struct bh_error *err);
 };

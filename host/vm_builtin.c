@@ -62,6 +62,7 @@ static int builtin_argv(const struct vm_spec *s, struct vm_argv *a, struct bh_er
 const struct vm_backend vm_backend_builtin = {
 	.name = "builtin",
 	.transport = AGENT_T_VSOCK,
+	.streams = true,
 	.sock_name = "vsock.sock",
 	.build_argv = builtin_argv,
 };

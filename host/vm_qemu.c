@@ -69,6 +69,7 @@ static int qemu_argv(const struct vm_spec *s, struct vm_argv *a, struct bh_error
 const struct vm_backend vm_backend_qemu = {
 	.name = "qemu",
 	.transport = AGENT_T_UNIX,
+	.streams = false,
 	.sock_name = "agent.sock",
 	.build_argv = qemu_argv,
 };
