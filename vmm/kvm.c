@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/log.h"
@@ -18,6 +19,13 @@
 #define HUGE_2M (2ULL << 20)
 
 static __thread struct kvm_run *tls_run;
+
+uint64_t vmm_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
 
 /* ---- guest memory ---- */
 void *vmm_gpa(struct vmm *vm, uint64_t gpa, uint64_t len)
@@ -543,6 +551,8 @@ static void *vcpu_thread(void *arg)
 	sigset_t set;
 
 	tls_run = v->run;
+	if (v->index == 0)
+		atomic_store(&vm->first_run_ns, vmm_now_ns());
 	sigemptyset(&set);
 	sigaddset(&set, SIGRTMIN);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
@@ -573,6 +583,42 @@ static void vmm_halt_tick(struct vmm *vm)
 			pthread_kill(vm->vcpus[i].thread, SIGRTMIN);
 }
 
+static void *loop_thread(void *arg)
+{
+	struct vmm *vm = arg;
+	vmm_loop_run(vm, vmm_halt_tick);
+	/* An exit was requested: get vCPU 0 (the main thread) out of KVM_RUN;
+	 * it may be running guest code that never exits by itself. */
+	while (!atomic_load(&vm->vcpu0_done)) {
+		pthread_kill(vm->vcpus[0].thread, SIGRTMIN);
+		struct timespec ts = { 0, 2000000 };
+		nanosleep(&ts, NULL);
+	}
+	return NULL;
+}
+
+static void vcpu_stop(struct vmm_vcpu *v)
+{
+	/* The exit flag is set; the kick makes KVM_RUN return (immediate_exit
+	 * closes the race with a vCPU about to enter). */
+	for (;;) {
+		pthread_kill(v->thread, SIGRTMIN);
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 2000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		if (pthread_timedjoin_np(v->thread, NULL, &ts) == 0)
+			break;
+	}
+	v->started = false;
+}
+
+/* vCPU 0 runs on the calling thread, so the guest starts without waiting
+ * for a new thread to be scheduled; the event loop and the other vCPUs get
+ * threads of their own. */
 enum vmm_exit_reason vmm_run(struct vmm *vm, struct bh_error *err)
 {
 	struct sigaction sa = { .sa_handler = vcpu_kick_handler };
@@ -588,11 +634,21 @@ enum vmm_exit_reason vmm_run(struct vmm *vm, struct bh_error *err)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
 	vm->running = true;
+	pthread_t loop;
 	pthread_attr_t attr;
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, 256 << 10);
-	for (unsigned i = 0; i < vm->nvcpus; i++) {
-		int r = pthread_create(&vm->vcpus[i].thread, &attr, vcpu_thread, &vm->vcpus[i]);
+	int r = pthread_create(&loop, &attr, loop_thread, vm);
+	if (r) {
+		bh_error_set(err, r, "event loop: pthread_create");
+		pthread_attr_destroy(&attr);
+		vm->running = false;
+		return VMM_EXIT_ERROR;
+	}
+	vm->vcpus[0].thread = pthread_self();
+	vm->vcpus[0].started = true;
+	for (unsigned i = 1; i < vm->nvcpus; i++) {
+		r = pthread_create(&vm->vcpus[i].thread, &attr, vcpu_thread, &vm->vcpus[i]);
 		if (r) {
 			bh_error_set(err, r, "vCPU %u: pthread_create", i);
 			vmm_request_exit(vm, VMM_EXIT_ERROR);
@@ -602,28 +658,17 @@ enum vmm_exit_reason vmm_run(struct vmm *vm, struct bh_error *err)
 	}
 	pthread_attr_destroy(&attr);
 
-	if (atomic_load(&vm->exit_reason) == VMM_EXIT_NONE)
-		vmm_loop_run(vm, vmm_halt_tick);
-
-	/* Stop every vCPU: the flag is set, the kick makes KVM_RUN return
-	 * (immediate_exit closes the race with a vCPU about to enter). */
-	for (unsigned i = 0; i < vm->nvcpus; i++) {
-		if (!vm->vcpus[i].started)
-			continue;
-		for (;;) {
-			pthread_kill(vm->vcpus[i].thread, SIGRTMIN);
-			struct timespec ts;
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_nsec += 2000000;
-			if (ts.tv_nsec >= 1000000000) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000;
-			}
-			if (pthread_timedjoin_np(vm->vcpus[i].thread, NULL, &ts) == 0)
-				break;
-		}
-		vm->vcpus[i].started = false;
-	}
+	vcpu_thread(&vm->vcpus[0]);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	atomic_store(&vm->vcpu0_done, true);
+	tls_run = NULL;
+	/* vCPU 0 only leaves its loop once an exit was requested, which also
+	 * wakes the event loop. */
+	pthread_join(loop, NULL);
+	vm->vcpus[0].started = false;
+	for (unsigned i = 1; i < vm->nvcpus; i++)
+		if (vm->vcpus[i].started)
+			vcpu_stop(&vm->vcpus[i]);
 	vm->running = false;
 	return (enum vmm_exit_reason)atomic_load(&vm->exit_reason);
 }

@@ -73,6 +73,9 @@ struct vmm {
 	struct vmm_destroy_hook { void (*fn)(void *); void *arg; } *hooks;
 	size_t nhooks;
 
+	_Atomic bool vcpu0_done;
+	_Atomic uint64_t first_run_ns;   /* CLOCK_MONOTONIC of vCPU 0's first KVM_RUN */
+
 	char cmdline[VMM_CMDLINE_MAX];
 	size_t cmdline_len;
 	unsigned virtio_count;
@@ -85,6 +88,7 @@ struct vmm_machine_opts {
 };
 
 /* kvm.c */
+uint64_t vmm_now_ns(void);
 int vmm_create(struct vmm **out, const struct vmm_machine_opts *o, struct bh_error *err);
 void vmm_destroy(struct vmm *vm);
 /* Set up the BSP's registers for a 64-bit Linux boot-protocol entry. */
