@@ -163,7 +163,10 @@ int bh_container_create(const struct bh_spec *spec,
 	    (r = state_write_file(sd.fd, "config.json", opts->config_json,
 				  strlen(opts->config_json), err)) < 0)
 		goto fail;
-	if (mkfifoat(sd.fd, "exec.fifo", 0600) < 0) {
+	/* 0622 like runc: the init opens it after dropping to process.user,
+	 * possibly inside a user namespace. */
+	if (mkfifoat(sd.fd, "exec.fifo", 0622) < 0 ||
+	    fchmodat(sd.fd, "exec.fifo", 0622, 0) < 0) {
 		r = bh_error_set(err, errno, "mkfifo %s/exec.fifo", sd.path);
 		goto fail;
 	}
