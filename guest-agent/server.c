@@ -311,13 +311,14 @@ static void conn_readable(struct agent_conn *c)
 		return;
 	if (n <= 0) {
 		if (c->serial) {
-			/* Host side of the port closed: wait and poll again, since a
-			 * virtio-serial port reports HUP until the host reconnects. */
+			/* Host side of the port closed: poll again in 50 ms (the
+			 * latency a new host client may see), since a virtio-serial
+			 * port reports HUP until the host reconnects. */
 			bh_frame_decoder_reset(&c->dec);
 			/* That host client is gone: its pending waits are too. */
 			procs_drop_waiter(c);
 			epoll_ctl(ep, EPOLL_CTL_DEL, c->w.fd, NULL);
-			struct itimerspec ts = { .it_value = { 0, 200 * 1000 * 1000 } };
+			struct itimerspec ts = { .it_value = { 0, 50 * 1000 * 1000 } };
 			timerfd_settime(timer_fd, 0, &ts, NULL);
 			return;
 		}
