@@ -1,4 +1,4 @@
-/* The event loop (epoll), run by the main thread while the vCPU threads run
+/* The event loop (epoll), on its own thread while the vCPU threads run
  * the guest: device fd callbacks, the exit request eventfd, SIGTERM/SIGINT
  * through a signalfd, and the halt-poll timer. */
 #include "vmm/machine.h"
