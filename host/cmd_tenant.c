@@ -543,6 +543,8 @@ int cmd_tenant(int argc, char **argv)
 		return tenant_usage("missing subcommand");
 	const char *sub = argv[1];
 	optind = 0;
+	/* A VM that goes away must give an error, not kill the CLI. */
+	signal(SIGPIPE, SIG_IGN);
 	if (!strcmp(sub, "up"))
 		return tenant_up(argc - 1, argv + 1);
 	if (!strcmp(sub, "down"))
