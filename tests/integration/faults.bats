@@ -162,3 +162,13 @@ kill_after_ms() {
 @test "fault: runtime SIGKILLed 10 ms into create, delete --force cleans up" { kill_after_ms 0.010; }
 @test "fault: runtime SIGKILLed 20 ms into create, delete --force cleans up" { kill_after_ms 0.020; }
 @test "fault: runtime SIGKILLed 50 ms into create, delete --force cleans up" { kill_after_ms 0.050; }
+
+@test "fault: failed create with an explicit cgroupsPath leaves no cgroup there" {
+	cfg '.linux.cgroupsPath=$p | .linux.resources.pids={"limit":50}
+	     | .hooks={createRuntime:[{path:"/bin/false"}]}' --arg p "/bt-cgpath/$ID-cg"
+	create_fails 'hook'
+	[ -z "$(find /sys/fs/cgroup -maxdepth 4 -path "*bt-cgpath/$ID-cg*" 2>/dev/null)" ]
+	for d in /sys/fs/cgroup/*/bt-cgpath /sys/fs/cgroup/unified/bt-cgpath; do
+		[ -d "$d" ] && rmdir "$d" 2>/dev/null || true
+	done
+}

@@ -183,7 +183,7 @@ scrub() {
 	done
 	sleep 0.2
 	for id in "${BT_IDS[@]}"; do
-		find /sys/fs/cgroup -maxdepth 7 -depth -type d -name "$id" 2>/dev/null |
+		find /sys/fs/cgroup -maxdepth 7 -depth -type d -name "*$id*" 2>/dev/null |
 			while read -r d; do rmdir "$d" 2>/dev/null || true; done
 		rm -rf "${BT_ROOT:?}/$id"
 	done
@@ -194,7 +194,7 @@ scrub() {
 leftovers() {
 	local id=$1 bad=0 p r
 	if [ -e "$BT_ROOT/$id" ]; then echo "# leftover state dir $BT_ROOT/$id" >&2; bad=1; fi
-	r=$(find /sys/fs/cgroup -maxdepth 7 -type d -name "$id" 2>/dev/null || true)
+	r=$(find /sys/fs/cgroup -maxdepth 7 -type d -name "*$id*" 2>/dev/null || true)
 	if [ -n "$r" ]; then echo "# leftover cgroups: $r" >&2; bad=1; fi
 	if [ -n "${BUNDLE:-}" ]; then
 		r=$(grep -F "$BUNDLE" /proc/self/mountinfo || true)
