@@ -136,8 +136,10 @@ int bh_container_create(const struct bh_spec *spec,
 	struct bh_cgroup *cg = NULL;
 	int r, sv[2] = { -1, -1 }, console_fd = -1, saved_pidns = -1, fifo_dirfd = -1;
 	pid_t pid = -1;
+	struct init_ctx ctx;
 
 	memset(&st, 0, sizeof(st));
+	memset(&ctx, 0, sizeof(ctx));
 	if ((r = bh_id_validate(opts->id, err)) < 0)
 		return r;
 	if (!spec->process)
@@ -211,13 +213,16 @@ int bh_container_create(const struct bh_spec *spec,
 		r = bh_error_set(err, errno, "open %s", sd.path);
 		goto fail;
 	}
-	struct init_ctx ctx = {
+	ctx = (struct init_ctx){
 		.spec = spec, .sync_fd = sv[1], .console_fd = console_fd,
-		.state_dirfd = fifo_dirfd, .lock_fds = { sd.fd, sd.root_fd }, .preserve_fds = opts->preserve_fds,
+		.state_dirfd = fifo_dirfd, .lock_fds = { sd.fd, sd.root_fd },
+		.preserve_fds = opts->preserve_fds,
 		.clone_flags = clone_flags, .unshare_flags = want & ~clone_flags,
 		.in_userns = (want & CLONE_NEWUSER) || bh_spec_namespace(spec, CLONE_NEWUSER),
 		.no_pivot = opts->no_pivot,
 	};
+	if ((r = filter_prepare(spec->linux.seccomp, opts->root, &ctx.filter, err)) < 0)
+		goto fail;
 	if ((r = join_pid_ns(spec, &saved_pidns, err)) < 0)
 		goto fail;
 	pid = create_clone(clone_flags);
@@ -264,6 +269,7 @@ int bh_container_create(const struct bh_spec *spec,
 	if ((r = state_write(&sd, &st, err)) < 0)
 		goto fail;
 	close(sv[0]);
+	filter_free(&ctx.filter);
 	bh_cgroup_free(cg);
 	state_dir_close(&sd);
 	state_clear(&st);
@@ -288,6 +294,7 @@ fail:
 		close(console_fd);
 	if (fifo_dirfd >= 0)
 		close(fifo_dirfd);
+	filter_free(&ctx.filter);
 	if (cg) {
 		bh_cgroup_destroy(cg, NULL);
 		bh_cgroup_free(cg);

@@ -46,7 +46,7 @@ static int ns_differing(pid_t pid)
 
 static void exec_child(int errfd, int pidfd, int nsflags, struct bh_cgroup *cg,
 		       int console_fd, const struct bh_spec_process *p,
-		       const struct bh_spec *spec, const struct bh_exec_opts *o)
+		       const struct bh_filter *filter, const struct bh_exec_opts *o)
 {
 	struct bh_error err = { 0 };
 	char *exe = NULL;
@@ -74,7 +74,7 @@ static void exec_child(int errfd, int pidfd, int nsflags, struct bh_cgroup *cg,
 		close(console_fd);
 	}
 	if (process_find_exec(p, &exe, &err) < 0 || process_rlimits(p, &err) < 0 ||
-	    process_security(p, spec ? spec->linux.seccomp : NULL, in_userns, &err) < 0)
+	    process_security(p, filter, in_userns, &err) < 0)
 		goto fail;
 	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
 	process_close_fds(o ? o->preserve_fds : 0);
@@ -94,6 +94,7 @@ int bh_container_exec(const char *root, const char *id,
 	struct bh_spec *spec = NULL;
 	struct bh_state *st = NULL;
 	struct bh_cgroup *cg = NULL;
+	struct bh_filter filter = { 0 };
 	int r, errp[2] = { -1, -1 }, console_fd = -1, pidfd = -1, self_pidns = -1;
 
 	if ((r = bh_container_load_spec(root, id, &spec, &st, err)) < 0)
@@ -130,6 +131,8 @@ int bh_container_exec(const char *root, const char *id,
 		   (console_fd = r = console_connect(opts->console_socket, err)) < 0) {
 		goto out;
 	}
+	if ((r = filter_prepare(spec->linux.seccomp, root, &filter, err)) < 0)
+		goto out;
 	int nsflags = ns_differing(st->pid);
 	if (pipe2(errp, O_CLOEXEC) < 0) {
 		r = bh_error_set(err, errno, "pipe");
@@ -145,7 +148,7 @@ int bh_container_exec(const char *root, const char *id,
 	pid_t pid = fork();
 	if (pid == 0) {
 		close(errp[0]);
-		exec_child(errp[1], pidfd, nsflags, cg, console_fd, proc, spec, opts);
+		exec_child(errp[1], pidfd, nsflags, cg, console_fd, proc, &filter, opts);
 	}
 	int fork_errno = errno;
 	if (self_pidns >= 0)
@@ -180,6 +183,7 @@ out:
 		close(console_fd);
 	if (pidfd >= 0)
 		close(pidfd);
+	filter_free(&filter);
 	bh_cgroup_free(cg);
 	bh_spec_free(spec);
 	bh_state_free(st);

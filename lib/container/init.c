@@ -130,7 +130,7 @@ int init_main(struct init_ctx *c)
 		init_fail(c, &err);
 	if ((r = process_rlimits(p, &err)) < 0)
 		init_fail(c, &err);
-	if ((r = process_security(p, spec->linux.seccomp, c->in_userns, &err)) < 0)
+	if ((r = process_security(p, &c->filter, c->in_userns, &err)) < 0)
 		init_fail(c, &err);
 	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
 	if (sync_send(c->sync_fd, SYNC_READY, NULL) < 0)

@@ -15,6 +15,7 @@ struct init_ctx {
 	unsigned long unshare_flags; /* namespaces made by unshare() in the child */
 	bool in_userns;
 	bool no_pivot;
+	struct bh_filter filter;      /* seccomp, built by the parent */
 };
 
 /* Never returns. */

@@ -16,7 +16,6 @@
 #include <unistd.h>
 
 #include "container/caps.h"
-#include "container/seccomp.h"
 #include "util/cleanup.h"
 
 static const char *rlimit_names[] = {
@@ -208,14 +207,14 @@ static int process_user(const struct bh_spec_process *p, bool in_userns,
 }
 
 int process_security(const struct bh_spec_process *p,
-		     const struct bh_spec_seccomp *seccomp, bool in_userns,
+		     const struct bh_filter *filter, bool in_userns,
 		     struct bh_error *err)
 {
 	int r;
 	/* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, so it
 	 * goes in before the capabilities are dropped (as runc and crun do). */
-	if (seccomp && !p->no_new_privileges &&
-	    (r = bh_seccomp_load(seccomp, err)) < 0)
+	bool seccomp = filter && filter->present;
+	if (seccomp && !p->no_new_privileges && (r = filter_load(filter, err)) < 0)
 		return r;
 	if (p->caps.present && (r = bh_caps_drop_bounding(p->caps.bounding, err)) < 0)
 		return r;
@@ -230,8 +229,7 @@ int process_security(const struct bh_spec_process *p,
 		return r;
 	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return bh_error_set(err, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
-	if (seccomp && p->no_new_privileges &&
-	    (r = bh_seccomp_load(seccomp, err)) < 0)
+	if (seccomp && p->no_new_privileges && (r = filter_load(filter, err)) < 0)
 		return r;
 	return 0;
 }

@@ -84,6 +84,8 @@ int devices_setup(const struct bh_spec *spec, bool in_userns,
 int devices_create_spec(const struct bh_spec *spec, bool in_userns,
 			struct bh_error *err);
 
+struct bh_filter;
+
 /* ---- process.c: the process part shared by init and exec ---- */
 int process_setup_early(const struct bh_spec_process *p, struct bh_error *err);
 /* Look args[0] up in PATH (inside the container's root). */
@@ -92,12 +94,26 @@ int process_find_exec(const struct bh_spec_process *p, char **path,
 /* rlimits; caps, user, nnp and seccomp in the order runc uses. */
 int process_rlimits(const struct bh_spec_process *p, struct bh_error *err);
 int process_security(const struct bh_spec_process *p,
-		     const struct bh_spec_seccomp *seccomp, bool in_userns,
+		     const struct bh_filter *filter, bool in_userns,
 		     struct bh_error *err);
 int process_sysctl(const struct bh_spec *spec, struct bh_error *err);
 /* Close (cloexec) fds from 3+preserve up. */
 void process_close_fds(int preserve_fds);
 int process_oom_score_adj(pid_t pid, int64_t v, struct bh_error *err);
+
+/* ---- filter_cache.c: seccomp BPF built (or cached) by the parent ---- */
+#define BH_CACHE_DIR ".cache"
+struct sock_filter;
+struct bh_filter {
+	bool present;
+	unsigned flags;              /* SECCOMP_FILTER_FLAG_* */
+	struct sock_filter *insns;
+	size_t n_insns;
+};
+int filter_prepare(const struct bh_spec_seccomp *sc, const char *root,
+		   struct bh_filter *f, struct bh_error *err);
+int filter_load(const struct bh_filter *f, struct bh_error *err);
+void filter_free(struct bh_filter *f);
 
 /* ---- console.c ---- */
 /* Connect to the console socket (before the clone). */

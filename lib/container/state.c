@@ -33,7 +33,8 @@ int bh_id_validate(const char *id, struct bh_error *err)
 		return bh_error_setx(err, EINVAL,
 				     "container id is longer than %d characters",
 				     BH_ID_MAX);
-	if (strchr(id, '/') || !strcmp(id, ".") || !strcmp(id, ".."))
+	if (strchr(id, '/') || !strcmp(id, ".") || !strcmp(id, "..") ||
+	    !strcmp(id, BH_CACHE_DIR))
 		return bh_error_setx(err, EINVAL, "invalid container id %s", id);
 	for (const char *c = id; *c; c++)
 		if ((unsigned char)*c < 0x20 || *c == 0x7f)
@@ -341,9 +342,17 @@ int state_read(struct bh_state_dir *sd, const char *id, struct bh_state **out,
 					     "container %s does not exist", id);
 		return bh_error_set(err, errno, "open %s/state.json", sd->path);
 	}
-	json_error_t je;
-	json_t *o = json_loadfd(fd, 0, &je);
+	/* One read: json_loadfd would read(2) a byte at a time. */
+	char buf[65536];
+	ssize_t n;
+	do
+		n = read(fd, buf, sizeof(buf));
+	while (n < 0 && errno == EINTR);
 	close(fd);
+	json_error_t je;
+	json_t *o = n > 0 ? json_loadb(buf, (size_t)n, 0, &je) : NULL;
+	if (n <= 0)
+		snprintf(je.text, sizeof(je.text), "empty or unreadable");
 	if (!o || !json_is_object(o)) {
 		json_decref(o);
 		return bh_error_setx(err, EINVAL, "%s/state.json: %s", sd->path,
