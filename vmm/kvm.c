@@ -51,8 +51,10 @@ static int mem_create(struct vmm *vm, const struct vmm_machine_opts *o, struct b
 	int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
 
 	if (o->hugepages) {
+		/* Reserve the pages now: with MAP_NORESERVE a short pool would
+		 * only show up as SIGBUS when the guest touches its memory. */
 		size = (size + HUGE_2M - 1) & ~(HUGE_2M - 1);
-		flags |= MAP_HUGETLB;
+		flags = (flags & ~MAP_NORESERVE) | MAP_HUGETLB;
 	}
 	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, flags, -1, 0);
 	if (p == MAP_FAILED)
