@@ -20,3 +20,8 @@ $(VMM_BIN): $(BUILD)/vmm/main.o $(LIBVMM) $(LIBBH)
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN) $(VMM_STATIC) -o $@ $(BUILD)/vmm/main.o $(LIBVMM) $(LIBBH) -Wl,--gc-sections \
 	  -Wl,--as-needed $(LIBBH_LDLIBS) $(LIBVMM_LDLIBS) $(LDFLAGS)
+
+# The boot/config unit test needs the VMM objects (overrides tests/module.mk's rule).
+$(BUILD)/tests/unit/test_vmm_boot: $(BUILD)/tests/unit/test_vmm_boot.o $(LIBVMM) $(LIBBH)
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN) -o $@ $< $(LIBVMM) $(LIBBH) $(LIBBH_LDLIBS) $(LIBVMM_LDLIBS) -lcmocka $(LDFLAGS)
