@@ -2,6 +2,7 @@
 # Podman driving the runtime (podman --runtime $RT_BIN run --rootfs DIR ...).
 # Private state: CONTAINERS_CONF, --root/--runroot/--tmpdir under /tmp, vfs
 # storage, --network none, so nothing global (images, networks) is touched.
+bats_require_minimum_version 1.5.0
 load helpers
 
 setup_file() {
@@ -64,6 +65,10 @@ teardown() {
 @test "podman: run -d, exec, stop" {
 	run pm run -d --name "$NAME" --network none --rootfs "$PM_DIR/rootfs" sleep 1000 </dev/null 3>&-
 	[ "$status" -eq 0 ]
+	# podman really drove the runtime under test
+	run pm inspect "$NAME" --format '{{.OCIRuntime}}'
+	echo "OCIRuntime: $output"
+	[[ "$output" == *"$RT_NAME"* ]]
 	run pm exec "$NAME" sh -c 'echo exec-ok; cat /proc/1/cmdline | tr "\0" " "'
 	[ "$status" -eq 0 ]
 	[[ "$output" == *exec-ok*"sleep 1000"* ]]
