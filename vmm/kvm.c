@@ -662,6 +662,12 @@ enum vmm_exit_reason vmm_run(struct vmm *vm, struct bh_error *err)
 
 	vcpu_thread(&vm->vcpus[0]);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	if (atomic_load(&vm->exit_reason) == VMM_EXIT_REQUESTED) {
+		/* Where a guest stopped from outside was: a hung boot's clue. */
+		struct kvm_regs kr;
+		if (ioctl(vm->vcpus[0].fd, KVM_GET_REGS, &kr) == 0)
+			bh_log_info("vCPU 0 stopped at rip 0x%llx", (unsigned long long)kr.rip);
+	}
 	atomic_store(&vm->vcpu0_done, true);
 	tls_run = NULL;
 	/* vCPU 0 only leaves its loop once an exit was requested, which also
