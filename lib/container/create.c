@@ -174,11 +174,32 @@ int bh_container_create(const struct bh_spec *spec,
 	}
 	const struct bh_spec_resources *res =
 		spec->linux.resources.present ? &spec->linux.resources : NULL;
-	if ((r = bh_cgroup_create(spec->linux.cgroups_path, opts->id, res, &cg, err)) < 0)
+	/* Record the cgroup before making it: a create killed right after
+	 * bh_cgroup_create must still leave delete --force something to find. */
+	const char *cp = spec->linux.cgroups_path;
+	if (!cp)
+		r = asprintf(&st.cgroup_path, "/bulkhead/%s", opts->id);
+	else
+		r = asprintf(&st.cgroup_path, "%s%s", cp[0] == '/' ? "" : "/bulkhead/", cp);
+	if (r < 0) {
+		st.cgroup_path = NULL;
+		r = bh_error_set(err, ENOMEM, "cgroup path");
 		goto fail;
-	st.cgroup_path = strdup(bh_cgroup_path(cg));
+	}
 	if ((r = state_write(&sd, &st, err)) < 0)
 		goto fail;
+	if ((r = bh_cgroup_create(cp, opts->id, res, &cg, err)) < 0) {
+		/* It removed what it made; don't let delete find a stranger's. */
+		free(st.cgroup_path);
+		st.cgroup_path = NULL;
+		goto fail;
+	}
+	if (strcmp(st.cgroup_path, bh_cgroup_path(cg))) {
+		free(st.cgroup_path);
+		st.cgroup_path = strdup(bh_cgroup_path(cg));
+		if ((r = state_write(&sd, &st, err)) < 0)
+			goto fail;
+	}
 	if (opts->has_console_fd) {
 		console_fd = fcntl(opts->console_fd, F_DUPFD_CLOEXEC, 3);
 		if (console_fd < 0) {

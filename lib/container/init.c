@@ -36,12 +36,12 @@ static int init_hooks_sync(struct init_ctx *c, char **state_json,
 		free(m);
 		return bh_error_set(err, -r, "sync with the runtime");
 	}
-	if (m->type != SYNC_HOOKS_DONE) {
-		free(m);
-		_exit(1); /* the parent failed and reports it */
-	}
-	*state_json = strdup(m->msg);
+	bool done = m->type == SYNC_HOOKS_DONE;
+	if (done)
+		*state_json = strdup(m->msg);
 	free(m);
+	if (!done)
+		_exit(1); /* the parent failed and reports it */
 	return 0;
 }
 

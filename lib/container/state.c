@@ -462,8 +462,12 @@ int bh_container_list(const char *root, char ***ids, size_t *n,
 	}
 	size_t cap = 16, cnt = 0;
 	char **v = calloc(cap + 1, sizeof(char *));
+	if (!v) {
+		closedir(d);
+		return bh_error_set(err, ENOMEM, "list");
+	}
 	struct dirent *e;
-	while (v && (e = readdir(d))) {
+	while ((e = readdir(d))) {
 		if (e->d_name[0] == '.')
 			continue;
 		if (e->d_type != DT_DIR && e->d_type != DT_UNKNOWN)
@@ -484,8 +488,6 @@ int bh_container_list(const char *root, char ***ids, size_t *n,
 		v[cnt] = NULL;
 	}
 	closedir(d);
-	if (!v)
-		return bh_error_set(err, ENOMEM, "list");
 	qsort(v, cnt, sizeof(char *), strv_cmp);
 	*ids = v;
 	*n = cnt;
