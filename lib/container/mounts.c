@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,9 +144,41 @@ static int mount_bind_remount(const struct bh_spec_mount *m, const char *target,
 	return 0;
 }
 
+/* Without a cgroup namespace a fresh mount would show the whole host
+ * hierarchy: bind the container's own cgroup dir instead (like runc). */
+static int bind_own_cgroup(const struct bh_spec_mount *m, const char *sub,
+			   const char *name, const char *cgpath, int rootfd,
+			   unsigned long fl, struct bh_error *err)
+{
+	char src[4096];
+	snprintf(src, sizeof(src), "/sys/fs/cgroup/%s%s", name, cgpath);
+	if (access(src, F_OK) < 0)
+		return 0; /* a hierarchy mounted elsewhere: leave it out */
+	int fd = mounts_open_in_root(rootfd, sub, true, false, err);
+	if (fd < 0)
+		return fd;
+	char p[64];
+	fd_path(fd, p, sizeof(p));
+	int r = mount(src, p, NULL, MS_BIND, NULL);
+	int e = errno;
+	close(fd);
+	if (r < 0)
+		return bh_error_set(err, e, "bind cgroup %s on %s", src, sub);
+	fd = mounts_open_in_root(rootfd, sub, false, false, err);
+	if (fd < 0)
+		return fd;
+	fd_path(fd, p, sizeof(p));
+	r = mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | fl | (m->flags & MS_RDONLY), NULL);
+	e = errno;
+	close(fd);
+	if (r < 0)
+		return bh_error_set(err, e, "remount cgroup %s", sub);
+	return 0;
+}
+
 /* cgroup v1 (or hybrid) host: a tmpfs with one mount per hierarchy. */
 static int mount_cgroup_v1(const struct bh_spec_mount *m, int rootfd,
-			   const char *target, struct bh_error *err)
+			   const char *target, bool own_ns, struct bh_error *err)
 {
 	unsigned long fl = m->flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME);
 	if (mount("tmpfs", target, "tmpfs", fl, "mode=755") < 0)
@@ -172,6 +205,14 @@ static int mount_cgroup_v1(const struct bh_spec_mount *m, int rootfd,
 		}
 		char sub[4096];
 		snprintf(sub, sizeof(sub), "%s/%s", m->destination, name);
+		if (!own_ns) {
+			char *path = c2 + 1;
+			path[strcspn(path, "\n")] = '\0';
+			int br = bind_own_cgroup(m, sub, name, path, rootfd, fl, err);
+			if (br < 0)
+				return br;
+			goto links;
+		}
 		int fd = mounts_open_in_root(rootfd, sub, true, false, err);
 		if (fd < 0)
 			return fd;
@@ -182,6 +223,7 @@ static int mount_cgroup_v1(const struct bh_spec_mount *m, int rootfd,
 		close(fd);
 		if (r < 0 && *ctrls)
 			return bh_error_set(err, e, "mount cgroup %s on %s", ctrls, sub);
+links:
 		/* cpu -> cpu,cpuacct like every distribution lays it out. */
 		if (strchr(name, ',')) {
 			char tmp[256];
@@ -213,8 +255,8 @@ static int mount_cgroup_v1(const struct bh_spec_mount *m, int rootfd,
 	return 0;
 }
 
-static int mount_one(const struct bh_spec_mount *m, int rootfd, bool in_userns,
-		     struct bh_error *err)
+static int mount_one(const struct bh_spec *spec, const struct bh_spec_mount *m,
+		     int rootfd, bool in_userns, struct bh_error *err)
 {
 	bool bind = (m->flags & MS_BIND) || (m->type && !strcmp(m->type, "bind"));
 	bool is_file = false;
@@ -240,7 +282,8 @@ static int mount_one(const struct bh_spec_mount *m, int rootfd, bool in_userns,
 			if (mount("cgroup2", target, "cgroup2", m->flags & ~MS_REC, NULL) < 0)
 				r = bh_error_set(err, errno, "mount cgroup2 on %s", m->destination);
 		} else {
-			r = mount_cgroup_v1(m, rootfd, target, err);
+			r = mount_cgroup_v1(m, rootfd, target,
+					    bh_spec_namespace(spec, CLONE_NEWCGROUP) != NULL, err);
 		}
 	} else {
 		const char *type = m->type ? m->type : "none";
@@ -281,7 +324,7 @@ int mounts_apply(const struct bh_spec *spec, bool in_userns, struct bh_error *er
 	if (rootfd < 0)
 		return bh_error_set(err, errno, "root.path %s", spec->root_path);
 	for (size_t i = 0; i < spec->n_mounts; i++) {
-		int r = mount_one(&spec->mounts[i], rootfd, in_userns, err);
+		int r = mount_one(spec, &spec->mounts[i], rootfd, in_userns, err);
 		if (r < 0)
 			return r;
 	}
