@@ -34,7 +34,9 @@ case "$fmt" in
         case "$p" in *'"'*|*'\'*) die "cannot handle the name $p" ;; esac
         echo "sif \"$p\" atime @$epoch"; echo "sif \"$p\" ctime @$epoch"
       done; } >"$cmds"
-    debugfs -w -f "$cmds" "$out.tmp" >/dev/null 2>"$cmds.err" || { rm -f "$cmds" "$cmds.err"; die "debugfs on $out.tmp failed"; }
+    # debugfs stamps the superblock's write time: freeze the clock again.
+    TZ=UTC faketime -f "$(date -u -d "@$epoch" '+%Y-%m-%d %H:%M:%S')" \
+      debugfs -w -f "$cmds" "$out.tmp" >/dev/null 2>"$cmds.err" || { rm -f "$cmds" "$cmds.err"; die "debugfs on $out.tmp failed"; }
     if grep -v '^debugfs ' "$cmds.err" | grep -q .; then
       grep -v '^debugfs ' "$cmds.err" | head -3 >&2; rm -f "$cmds" "$cmds.err"; die "debugfs could not reset the times"
     fi
