@@ -4,7 +4,7 @@
 # /dev/kvm; runs PAYLOAD/test.sh there and relays its TAP lines.
 #   tests/nested/l1-run.sh [options] PAYLOAD_DIR
 # Options:
-#   --timeout S      whole run, host side (default 300); the L1 gets S-10
+#   --timeout S      whole run, host side (default 300); test.sh gets S-30
 #   --transport T    auto|cpio|disk: payload appended to the initramfs or as an
 #                    ext4 virtio-blk disk (auto: cpio below 48 MiB)
 #   --smp N  --mem MiB  --cpu MODEL  --machine M  --accel A   QEMU knobs
@@ -106,7 +106,8 @@ fi
 t_prep=$EPOCHREALTIME
 
 # ---- boot ----
-l1_timeout=$((timeout_s > 30 ? timeout_s - 10 : timeout_s))
+# The L1 kills test.sh first (and says so) unless booting ate the margin.
+l1_timeout=$((timeout_s > 40 ? timeout_s - 30 : 10))
 append="console=ttyS0 quiet cryptomgr.notests init_on_alloc=0 mitigations=off rodata=off audit=0"
 append="$append lsm=capability 8250.nr_uarts=1 panic=-1 reboot=t nested.transport=$transport nested.timeout=$l1_timeout$envs$extra"
 : >"$log"

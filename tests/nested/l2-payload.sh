@@ -41,7 +41,8 @@ mkdir -p "$out/bin" "$out/lib" "$out/l2" "$out/guests"
 install -m 0755 "$here/l2-test.sh" "$out/test.sh"
 cp "$vmm" "$b/tests/nested/kvmcheck" "$b/tests/nested/vsockpeer" "$out/bin/"
 # Shared libraries: ldd's "=> /path" entries plus the loader itself.
-ldd "$vmm" | awk '/=> \//{print $3} /^\t\/.*ld-linux/{print $1}' | while read -r l; do
+# (nothing when the VMM is static)
+{ ldd "$vmm" 2>/dev/null || true; } | awk '/=> \//{print $3} /^\t\/.*ld-linux/{print $1}' | while read -r l; do
 	cp -L "$l" "$out/lib/"
 done
 [ -f "$b/tests/guests/hello.elf" ] && cp "$b/tests/guests/hello.elf" "$out/guests/"
