@@ -74,9 +74,11 @@ static void serial_out(struct serial *s, uint8_t c)
 	}
 	if (s->out_fd < 0)
 		return;
+	/* A reader that stops reading blocks the guest (backpressure), but a
+	 * stop request (its kick interrupts the write) must still get through. */
 	for (;;) {
 		ssize_t r = write(s->out_fd, &c, 1);
-		if (r >= 0 || errno != EINTR)
+		if (r >= 0 || errno != EINTR || atomic_load(&s->vm->exit_reason) != VMM_EXIT_NONE)
 			break;
 	}
 }
