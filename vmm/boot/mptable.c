@@ -95,8 +95,9 @@ int boot_write_mptable(const struct boot_mem *m, unsigned ncpus, struct bh_error
 		memcpy(p, &s, sizeof(s));
 		p += sizeof(s);
 	}
-	/* Local interrupts: LINT0 = ExtINT, LINT1 = NMI on every LAPIC. */
-	struct mpc_intsrc l0 = { .type = 4, .irqtype = 3, .dstapic = 0xff, .dstirq = 0 };
+	/* Local interrupts: LINT0 = ExtINT on the BSP (as Firecracker does),
+	 * LINT1 = NMI on every LAPIC. */
+	struct mpc_intsrc l0 = { .type = 4, .irqtype = 3, .dstapic = 0, .dstirq = 0 };
 	struct mpc_intsrc l1 = { .type = 4, .irqtype = 1, .dstapic = 0xff, .dstirq = 1 };
 	memcpy(p, &l0, sizeof(l0));
 	p += sizeof(l0);
