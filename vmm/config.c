@@ -199,6 +199,8 @@ static int config_field(struct vmm_config *c, const char *k, json_t *x, struct b
 		return j_bool(x, k, &c->rng, err);
 	if (!strcmp(k, "hugepages"))
 		return j_bool(x, k, &c->hugepages, err);
+	if (!strcmp(k, "pvh"))
+		return j_bool(x, k, &c->pvh, err);
 	if (!strcmp(k, "serial_input"))
 		return j_bool(x, k, &c->serial_input, err);
 	if (!strcmp(k, "serial"))

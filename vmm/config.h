@@ -41,6 +41,7 @@ struct vmm_config {
 	struct vmm_out_cfg console;   /* virtio-console; default off */
 	bool rng;
 	bool hugepages;               /* hugetlbfs pages instead of THP */
+	bool pvh;                     /* PVH entry instead of the 64-bit boot protocol */
 	char *api_sock;
 };
 

@@ -389,6 +389,36 @@ int vmm_boot_regs(struct vmm *vm, uint64_t entry, uint64_t boot_params,
 	return 0;
 }
 
+int vmm_boot_regs_pvh(struct vmm *vm, uint64_t entry, uint64_t start_info, uint64_t gdt,
+		      struct bh_error *err)
+{
+	struct vmm_vcpu *v = &vm->vcpus[0];
+	struct kvm_sregs s;
+	if (ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
+		return bh_error_set(err, errno, "KVM_GET_SREGS");
+	seg_flat(&s.cs, 0x08, 0xb, true);
+	s.cs.l = 0;
+	s.cs.db = 1;
+	seg_flat(&s.ds, 0x18, 0x3, false);
+	s.es = s.fs = s.gs = s.ss = s.ds;
+	s.tr = (struct kvm_segment){ .base = 0, .limit = 0x67, .selector = 0x20, .type = 0xb,
+				     .present = 1, .s = 0 };
+	s.gdt.base = gdt;
+	s.gdt.limit = 5 * 8 - 1;
+	s.idt.base = 0;
+	s.idt.limit = 0;
+	s.cr0 = 0x11;           /* PE | ET, paging off */
+	s.cr3 = 0;
+	s.cr4 = 0;
+	s.efer = 0;
+	if (ioctl(v->fd, KVM_SET_SREGS, &s) < 0)
+		return bh_error_set(err, errno, "KVM_SET_SREGS");
+	struct kvm_regs r = { .rip = entry, .rbx = start_info, .rflags = 2 };
+	if (ioctl(v->fd, KVM_SET_REGS, &r) < 0)
+		return bh_error_set(err, errno, "KVM_SET_REGS");
+	return 0;
+}
+
 /* ---- interrupts ---- */
 int vmm_irq_line(struct vmm *vm, unsigned gsi, int level)
 {

@@ -94,6 +94,9 @@ void vmm_destroy(struct vmm *vm);
 /* Set up the BSP's registers for a 64-bit Linux boot-protocol entry. */
 int vmm_boot_regs(struct vmm *vm, uint64_t entry, uint64_t boot_params,
 		  uint64_t stack, uint64_t pml4, uint64_t gdt, struct bh_error *err);
+/* PVH: 32-bit protected mode, paging off, EBX = hvm_start_info. */
+int vmm_boot_regs_pvh(struct vmm *vm, uint64_t entry, uint64_t start_info, uint64_t gdt,
+		      struct bh_error *err);
 /* Start vCPU threads and run the event loop until the guest ends or the host
  * asks; returns the reason. */
 enum vmm_exit_reason vmm_run(struct vmm *vm, struct bh_error *err);
@@ -101,8 +104,10 @@ enum vmm_exit_reason vmm_run(struct vmm *vm, struct bh_error *err);
 int vmm_exit_status(enum vmm_exit_reason why);
 const char *vmm_exit_name(enum vmm_exit_reason why);
 
-/* boot/linux.c: load kernel (+initrd) and set up the BSP for its entry. */
-int vmm_boot_linux(struct vmm *vm, const char *kernel, const char *initrd, struct bh_error *err);
+/* boot/linux.c: load kernel (+initrd) and set up the BSP for its entry:
+ * the 64-bit Linux boot protocol, or PVH when asked (ELF with a PVH note). */
+int vmm_boot_linux(struct vmm *vm, const char *kernel, const char *initrd, bool pvh,
+		   struct bh_error *err);
 
 /* api.c: control socket ("shutdown", "ping"). */
 int vmm_api_listen(struct vmm *vm, const char *path, struct bh_error *err);

@@ -14,7 +14,7 @@
 #include "vmm/virtio.h"
 
 enum { OPT_CONFIG = 256, OPT_KERNEL, OPT_INITRD, OPT_CMDLINE, OPT_MEMORY, OPT_VCPUS, OPT_DISK,
-       OPT_VSOCK, OPT_CONSOLE, OPT_SERIAL, OPT_SERIAL_INPUT, OPT_RNG, OPT_HUGEPAGES, OPT_API,
+       OPT_VSOCK, OPT_CONSOLE, OPT_SERIAL, OPT_SERIAL_INPUT, OPT_RNG, OPT_HUGEPAGES, OPT_PVH, OPT_API,
        OPT_VERBOSE, OPT_HELP };
 
 static const struct option vmm_opts[] = {
@@ -31,6 +31,7 @@ static const struct option vmm_opts[] = {
 	{ "serial-input", no_argument, NULL, OPT_SERIAL_INPUT },
 	{ "rng", no_argument, NULL, OPT_RNG },
 	{ "hugepages", no_argument, NULL, OPT_HUGEPAGES },
+	{ "pvh", no_argument, NULL, OPT_PVH },
 	{ "api-sock", required_argument, NULL, OPT_API },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "help", no_argument, NULL, OPT_HELP },
@@ -42,7 +43,7 @@ static void usage(FILE *f)
 	fputs("usage: bulkhead-vmm [--config FILE] [--kernel PATH] [--initrd PATH] [--cmdline TEXT]\n"
 	      "         [--memory MiB] [--vcpus N] [--disk PATH[,ro][,serial=S]]... [--vsock CID,UDS]\n"
 	      "         [--console stdout|off|file:PATH] [--serial stdout|off|file:PATH] [--serial-input]\n"
-	      "         [--rng] [--hugepages] [--api-sock PATH] [--verbose]\n"
+	      "         [--rng] [--hugepages] [--pvh] [--api-sock PATH] [--verbose]\n"
 	      "exit status: 0 guest powered off (halted), 1 error, 2 shutdown (triple fault),\n"
 	      "             3 reset through the i8042, 4 stopped by the host (signal, api)\n", f);
 }
@@ -111,6 +112,7 @@ static int parse_args(int argc, char **argv, struct vmm_config *c, int *verbose,
 		case OPT_SERIAL_INPUT: c->serial_input = true; break;
 		case OPT_RNG: c->rng = true; break;
 		case OPT_HUGEPAGES: c->hugepages = true; break;
+		case OPT_PVH: c->pvh = true; break;
 		case OPT_API: r = set_str(&c->api_sock, optarg); break;
 		case OPT_VERBOSE: (*verbose)++; break;
 		default:
@@ -214,7 +216,7 @@ int main(int argc, char **argv)
 	t_kvm = vmm_now_ns();
 	if (vmm_cmdline_append(vm, c.cmdline ? c.cmdline : VMM_DEFAULT_CMDLINE, &err) < 0 ||
 	    add_devices(vm, &c, &err) < 0 ||
-	    vmm_boot_linux(vm, c.kernel, c.initrd, &err) < 0 ||
+	    vmm_boot_linux(vm, c.kernel, c.initrd, c.pvh, &err) < 0 ||
 	    (c.api_sock && vmm_api_listen(vm, c.api_sock, &err) < 0))
 		goto out;
 	t_boot = vmm_now_ns();

@@ -1,7 +1,8 @@
 /* Kernel images as the VMM's loader sees them: ELF64 vmlinux or bzImage
  * bytes, loaded into a small fake low guest memory (no KVM), then the rest
  * of the boot setup that depends on what was loaded (initrd placement from
- * the image's own limits, zero page, page tables, MP table). */
+ * the image's own limits, zero page, page tables, MP table, the PVH note
+ * and start_info). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,5 +38,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	boot_write_pagetables(&m, &err);
 	boot_write_mptable(&m, (unsigned)(size % 33), &err);
 	boot_write_params(&m, &k, "console=ttyS0", ia, ilen, &err);
+	uint64_t pvh;
+	if (boot_elf_pvh_entry(data, size, &pvh) == 0 && k.pvh_entry && k.pvh_entry != pvh)
+		abort();
+	boot_write_pvh(&m, &k, "console=ttyS0", ia, ilen, &err);
 	return 0;
 }

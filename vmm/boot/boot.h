@@ -13,6 +13,7 @@
 
 /* Low-memory layout (guest physical). */
 #define BOOT_GDT_ADDR      0x500
+#define BOOT_PVH_INFO      0x6000      /* PVH: hvm_start_info, modules, memory map */
 #define BOOT_ZERO_PAGE     0x7000
 #define BOOT_STACK_TOP     0x8ff0
 #define BOOT_PML4_ADDR     0x9000
@@ -39,6 +40,7 @@ struct boot_kernel {
 	size_t hdr_len;
 	uint32_t initrd_addr_max;
 	uint32_t cmdline_size; /* largest command line the kernel takes */
+	uint64_t pvh_entry;    /* ELF with a PVH note: its 32-bit entry, else 0 */
 };
 
 /* Load a kernel image (vmlinux ELF64 or bzImage) into m. name is for
@@ -63,6 +65,14 @@ int boot_write_params(const struct boot_mem *m, const struct boot_kernel *k,
 /* e820 entries for the memory map (also used by the zero page). */
 struct boot_e820 { uint64_t addr, size; uint32_t type; };
 int boot_e820_table(const struct boot_mem *m, struct boot_e820 *out, int max);
+
+/* PVH: the 32-bit entry from an ELF's XEN_ELFNOTE_PHYS32_ENTRY note
+ * (-ENOENT without one), and the hvm_start_info (at BOOT_PVH_INFO) that
+ * replaces the zero page. */
+int boot_elf_pvh_entry(const uint8_t *img, size_t len, uint64_t *entry);
+int boot_write_pvh(const struct boot_mem *m, const struct boot_kernel *k,
+		   const char *cmdline, uint64_t initrd_addr, uint64_t initrd_len,
+		   struct bh_error *err);
 
 /* Identity-mapped page tables for the first 4 GiB and a flat GDT. */
 int boot_write_pagetables(const struct boot_mem *m, struct bh_error *err);

@@ -100,5 +100,8 @@ int boot_elf_load(const struct boot_mem *m, const uint8_t *img, size_t len,
 	k->bzimage = false;
 	k->initrd_addr_max = 0x37ffffff;
 	k->cmdline_size = BOOT_CMDLINE_MAX - 1;
+	uint64_t pvh;
+	if (boot_elf_pvh_entry(img, len, &pvh) == 0 && pvh >= lo && pvh < hi)
+		k->pvh_entry = pvh;
 	return 0;
 }

@@ -39,7 +39,8 @@ static int map_file(const char *what, const char *path, const uint8_t **p, size_
 	return 0;
 }
 
-int vmm_boot_linux(struct vmm *vm, const char *kernel, const char *initrd, struct bh_error *err)
+int vmm_boot_linux(struct vmm *vm, const char *kernel, const char *initrd, bool pvh,
+		   struct bh_error *err)
 {
 	struct boot_mem m = { .ram = vm->mem, .size = vm->low_size, .total = vm->mem_size };
 	struct boot_kernel k;
@@ -54,6 +55,9 @@ int vmm_boot_linux(struct vmm *vm, const char *kernel, const char *initrd, struc
 	munmap((void *)img, len);
 	if (r < 0)
 		return r;
+	if (pvh && !k.pvh_entry)
+		return bh_error_setx(err, ENOEXEC, "kernel %s: no PVH entry (an ELF note XEN_ELFNOTE_PHYS32_ENTRY "
+				     "inside a loaded segment); boot it without PVH", kernel);
 	if (initrd) {
 		if ((r = map_file("initrd", initrd, &img, &len, err)) < 0)
 			return r;
@@ -64,8 +68,14 @@ int vmm_boot_linux(struct vmm *vm, const char *kernel, const char *initrd, struc
 		initrd_len = len;
 	}
 	if ((r = boot_write_pagetables(&m, err)) < 0 ||
-	    (r = boot_write_mptable(&m, vm->nvcpus, err)) < 0 ||
-	    (r = boot_write_params(&m, &k, vm->cmdline, initrd_addr, initrd_len, err)) < 0)
+	    (r = boot_write_mptable(&m, vm->nvcpus, err)) < 0)
+		return r;
+	if (pvh) {
+		if ((r = boot_write_pvh(&m, &k, vm->cmdline, initrd_addr, initrd_len, err)) < 0)
+			return r;
+		return vmm_boot_regs_pvh(vm, k.pvh_entry, BOOT_PVH_INFO, BOOT_GDT_ADDR, err);
+	}
+	if ((r = boot_write_params(&m, &k, vm->cmdline, initrd_addr, initrd_len, err)) < 0)
 		return r;
 	return vmm_boot_regs(vm, k.entry, BOOT_ZERO_PAGE, BOOT_STACK_TOP, BOOT_PML4_ADDR,
 			     BOOT_GDT_ADDR, err);

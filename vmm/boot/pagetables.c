@@ -1,6 +1,7 @@
 /* Identity-mapped page tables for the first 4 GiB (2 MiB pages, so MMIO
- * devices in the gap are reachable too) and the boot GDT: 0x10 flat 64-bit
- * code, 0x18 flat data (__BOOT_CS/__BOOT_DS), 0x20 a TSS for TR. */
+ * devices in the gap are reachable too) and the boot GDT: 0x08 flat 32-bit
+ * code (PVH), 0x10 flat 64-bit code, 0x18 flat data (__BOOT_CS/__BOOT_DS),
+ * 0x20 a TSS for TR. */
 #include "vmm/boot/boot.h"
 
 #include <string.h>
@@ -22,7 +23,7 @@ int boot_write_pagetables(const struct boot_mem *m, struct bh_error *err)
 
 	static const uint64_t gdt[5] = {
 		0,
-		0,
+		0x00cf9b000000ffffULL,   /* 0x08: 32-bit code (PVH entry) */
 		0x00af9b000000ffffULL,   /* 0x10: code, L=1 */
 		0x00cf93000000ffffULL,   /* 0x18: data */
 		0x00008b0000000067ULL,   /* 0x20: busy 64-bit TSS at 0 (TR must be valid) */

@@ -294,19 +294,40 @@ void guest_exception(uint64_t vec, uint64_t code, uint64_t rip)
 }
 
 /* ---- boot information ---- */
+/* PVH's hvm_start_info (Xen public/arch-x86/hvm/start_info.h). */
+#define PVH_MAGIC 0x336ec578u
+
+static const uint8_t *pvh_info(void)
+{
+	const uint8_t *si = (const uint8_t *)guest_pvh_start_info;
+	return si && *(const uint32_t *)si == PVH_MAGIC ? si : NULL;
+}
+
 const char *guest_cmdline(void)
 {
-	const uint8_t *bp = guest_boot_params;
-	if (!bp)
-		return "";
-	uint64_t p = *(const uint32_t *)(bp + BP_CMD_LINE_PTR) |
-		     (uint64_t)*(const uint32_t *)(bp + BP_EXT_CMD_LINE_PTR) << 32;
+	const uint8_t *bp = guest_boot_params, *si = pvh_info();
+	uint64_t p = 0;
+	if (bp)
+		p = *(const uint32_t *)(bp + BP_CMD_LINE_PTR) |
+		    (uint64_t)*(const uint32_t *)(bp + BP_EXT_CMD_LINE_PTR) << 32;
+	else if (si)
+		p = *(const uint64_t *)(si + 24);
 	return p ? (const char *)p : "";
 }
 
 int guest_e820(struct guest_e820 *out, int max)
 {
-	const uint8_t *bp = guest_boot_params;
+	const uint8_t *bp = guest_boot_params, *si = pvh_info();
+	if (!bp && si) {
+		const uint8_t *map = (const uint8_t *)*(const uint64_t *)(si + 40);
+		int n = (int)*(const uint32_t *)(si + 48);
+		for (int i = 0; i < n && i < max; i++) {
+			memcpy(&out[i].addr, map + 24 * i, 8);
+			memcpy(&out[i].size, map + 24 * i + 8, 8);
+			memcpy(&out[i].type, map + 24 * i + 16, 4);
+		}
+		return n;
+	}
 	if (!bp)
 		return 0;
 	int n = bp[BP_E820_ENTRIES];

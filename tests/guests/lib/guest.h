@@ -73,10 +73,11 @@ __attribute__((noreturn)) void guest_triple_fault(void);
 
 /* ---- boot information ---- */
 extern void *guest_boot_params;      /* RSI at entry; NULL on the PVH path */
-extern uint64_t guest_pvh_start_info;
-/* Kernel command line from boot_params (or "" when none). */
+extern uint64_t guest_pvh_start_info;  /* EBX on the PVH path, else 0 */
+/* Kernel command line from boot_params or PVH start_info ("" when none). */
 const char *guest_cmdline(void);
-/* e820 entries from boot_params. Returns the count; fills up to max. */
+/* e820 entries from boot_params (or the PVH memory map). Returns the
+ * count; fills up to max. */
 struct guest_e820 { uint64_t addr, size; uint32_t type; };
 int guest_e820(struct guest_e820 *out, int max);
 /* The n-th "virtio_mmio.device=<size>@<base>:<irq>" on the cmdline. */
