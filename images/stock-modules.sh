@@ -29,10 +29,10 @@ order=()
 # Depth-first: a module goes into the order after all of its dependencies.
 visit() {
   local n=$1 d
-  case "${state[$n]:-}" in done) return ;; active) die "dependency cycle at $n" ;; esac
+  case "${state[$n]:-}" in "done") return ;; active) die "dependency cycle at $n" ;; esac
   state[$n]=active
   for d in ${deps[$n]}; do visit "$(norm "$d")"; done
-  state[$n]=done
+  state[$n]="done"
   order+=("$n")
 }
 for want in "$@"; do

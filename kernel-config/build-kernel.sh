@@ -104,7 +104,7 @@ while IFS= read -r line; do
   [ "$got" = "$want" ] && continue
   bad=$((bad + 1))
   name=${sym#CONFIG_}
-  if ! grep -rqE "^[[:space:]]*(menu)?config[[:space:]]+$name[[:space:]]*$" --include='Kconfig*' "$srcdir"; then
+  if ! grep -rqE "^[[:space:]]*(menu)?config[[:space:]]+${name}[[:space:]]*$" --include='Kconfig*' "$srcdir"; then
     say "$sym: asked $want, but this kernel has no such option (typo or removed?)"
   else
     say "$sym: asked $want, got $got (missing dependency?)"
