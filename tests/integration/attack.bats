@@ -182,3 +182,22 @@ masked_path() {
 	echo "oom_kill=$kills"
 	[ "$kills" -ge 1 ]
 }
+
+@test "default spec: no dangerous capability in any set, ambient empty, no_new_privs on" {
+	args cat /proc/self/status
+	run rt_run
+	[ "$status" -eq 0 ]
+	# SYS_ADMIN NET_RAW MKNOD SYS_PTRACE SYS_MODULE SYS_RAWIO SYS_BOOT NET_ADMIN
+	# DAC_READ_SEARCH SYS_TIME SYSLOG MAC_ADMIN BPF PERFMON SYS_RESOURCE
+	# LINUX_IMMUTABLE AUDIT_CONTROL
+	local bad=(21 13 27 19 16 17 22 12 2 25 34 33 39 38 24 9 30) set v c
+	for set in CapInh CapPrm CapEff CapBnd; do
+		v=$(awk -v s="$set:" '$1==s{print $2}' <<<"$output")
+		[ -n "$v" ]
+		for c in "${bad[@]}"; do
+			if (( (16#$v >> c) & 1 )); then echo "$set has capability $c"; false; fi
+		done
+	done
+	[ "$(awk '$1=="CapAmb:"{print $2}' <<<"$output")" = 0000000000000000 ]
+	[ "$(awk '$1=="NoNewPrivs:"{print $2}' <<<"$output")" = 1 ]
+}
