@@ -112,7 +112,7 @@ while IFS= read -r line; do
 done <"$frag"
 if [ "$bad" != 0 ]; then
   # A config that cannot build is worth nothing; do not leave it behind.
-  [ -f "$out/.stamp" ] || rm -rf "$out"
+  [ -f "$out/.stamp" ] || rm -rf "$out" "$cache/kernel/.lock-$hash"
   die "$bad option(s) of $frag did not take effect; see above"
 fi
 say "config check passed ($(grep -c '^CONFIG_' "$frag") options as asked)"
