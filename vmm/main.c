@@ -236,6 +236,9 @@ out:
 		fprintf(stderr, "bulkhead-vmm: %s\n", err.msg);
 	if (c.api_sock && vm)
 		unlink(c.api_sock);
+	/* vCPUs and the loop have stopped: virtio devices close their files
+	 * and sockets (and remove the vsock socket file). */
+	virtio_devices_destroy();
 	vmm_destroy(vm);
 	vmm_config_free(&c);
 	return status;
