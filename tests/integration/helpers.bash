@@ -13,7 +13,7 @@ RUNTIME=${RUNTIME:-bulkhead}
 BT_ROOTFS=${BT_ROOTFS:-$BULKHEAD_TOP/$BULKHEAD_BUILD/rootfs}
 BT_ATTACK=${BT_ATTACK:-$BULKHEAD_TOP/$BULKHEAD_BUILD/tests/attack}
 # Upper bound for any single runtime call, so a hang fails instead of blocking CI.
-BT_TIMEOUT=${BT_TIMEOUT:-60}
+BT_TIMEOUT=${BT_TIMEOUT:-20}
 
 bt_runtime_bin() {
 	case "$RUNTIME" in
