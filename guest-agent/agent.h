@@ -23,7 +23,12 @@ extern char agent_bundles[512];        /* <state root>-agent/bundles */
 #define AGENT_MAX_PROCS    256
 
 /* ---- pid1.c ---- */
+/* Move off the initramfs (rootfs) onto a tmpfs and re-exec, so that
+ * containers can pivot_root; returns only when not needed or on failure. */
+void pid1_switch_root(char **argv);
 int pid1_setup(struct bh_error *err);
+/* The kernel command line (/proc/cmdline) holds word. */
+bool pid1_cmdline_has(const char *word);
 void pid1_poweroff(void) __attribute__((noreturn));
 bool pid1_is_init(void);
 

@@ -32,6 +32,10 @@ int main(int argc, char **argv)
 			agent_state_root = argv[++i];
 		} else if (strcmp(argv[i], "--unix") == 0 && i + 1 < argc) {
 			unix_path = argv[++i];
+		} else if (pid1_is_init()) {
+			/* PID 1 must not exit: that panics the guest.  The kernel
+			 * hands unknown command-line words to init. */
+			fprintf(stderr, "bulkhead-agent: ignoring argument %s\n", argv[i]);
 		} else {
 			usage();
 			return 2;
@@ -43,8 +47,12 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	bh_log_open(NULL, 0, debug ? BH_LOG_DEBUG : BH_LOG_INFO);
+	if (pid1_is_init())
+		pid1_switch_root(argv);
 	if (pid1_is_init() && pid1_setup(&err) < 0)
 		bh_log_error("init: %s", err.msg);
+	if (pid1_is_init() && pid1_cmdline_has("bulkhead.debug"))
+		bh_log_open(NULL, 0, BH_LOG_DEBUG);
 	if (!pid1_is_init()) {
 		/* Outside a VM: make the dirs PID 1 would have made. */
 		char d[600];

@@ -10,7 +10,10 @@
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/socket.h>
+#include <ftw.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -71,6 +74,70 @@ static void pid1_link_up(const char *ifname)
 	close(s);
 }
 
+/* Copy one entry of the initramfs into the new root (nftw callback). */
+static const char *copy_dst = "/newroot";
+static int copy_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	char dst[4096];
+	(void)ftw;
+	if (!strcmp(path, "/"))
+		return 0;
+	snprintf(dst, sizeof(dst), "%s%s", copy_dst, path);
+	if (type == FTW_D) {
+		mkdir(dst, st->st_mode & 07777);
+	} else if (type == FTW_SL) {
+		char target[4096];
+		ssize_t n = readlink(path, target, sizeof(target) - 1);
+		if (n > 0) {
+			target[n] = '\0';
+			if (symlink(target, dst) < 0)
+				bh_log_warn("switch root: symlink %s: %s", dst, strerror(errno));
+		}
+	} else if (S_ISREG(st->st_mode)) {
+		int in = open(path, O_RDONLY | O_CLOEXEC);
+		int out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, st->st_mode & 07777);
+		char buf[65536];
+		ssize_t n;
+		while (in >= 0 && out >= 0 && (n = read(in, buf, sizeof(buf))) > 0)
+			if (write(out, buf, (size_t)n) != n)
+				break;
+		if (in >= 0)
+			close(in);
+		if (out >= 0)
+			close(out);
+	} else if (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode)) {
+		mknod(dst, st->st_mode, st->st_rdev);
+	}
+	return 0;
+}
+
+/* The initramfs is the kernel's rootfs, and pivot_root(2) refuses to move
+ * away from rootfs: containers could only be chroot'ed.  So, like
+ * switch_root, copy the initramfs into a tmpfs, move that over /, chroot
+ * into it and re-exec; after that every container gets a real pivot_root. */
+void pid1_switch_root(char **argv)
+{
+	struct statfs sf;
+	if (getenv("BULKHEAD_AGENT_SWITCHED") || statfs("/", &sf) < 0 ||
+	    (sf.f_type != RAMFS_MAGIC && sf.f_type != TMPFS_MAGIC))
+		return;
+	mkdir("/newroot", 0755);
+	if (mount("tmpfs", "/newroot", "tmpfs", 0, "mode=0755") < 0) {
+		bh_log_warn("switch root: mount tmpfs: %s (containers fall back to the initramfs root)",
+			    strerror(errno));
+		return;
+	}
+	if (nftw("/", copy_entry, 16, FTW_PHYS | FTW_MOUNT) < 0 ||
+	    chdir("/newroot") < 0 || mount(".", "/", NULL, MS_MOVE, NULL) < 0 ||
+	    chroot(".") < 0 || chdir("/") < 0) {
+		bh_log_error("switch root: %s", strerror(errno));
+		return;
+	}
+	setenv("BULKHEAD_AGENT_SWITCHED", "1", 1);
+	execv("/init", argv);
+	bh_log_error("switch root: exec /init: %s", strerror(errno));
+}
+
 /* With a stock kernel the initramfs carries the modules our devices need
  * (images/initramfs.sh --stock): /modules/load-order, dependencies first.
  * Loaded before the agent looks for its vsock and virtio-serial port. */
@@ -122,6 +189,24 @@ int pid1_setup(struct bh_error *err)
 	mkdir("/run/bulkhead-agent", 0700);
 	mkdir(agent_bundles, 0700);
 	return 0;
+}
+
+bool pid1_cmdline_has(const char *word)
+{
+	char cmd[4096] = "";
+	int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ssize_t n = read(fd, cmd, sizeof(cmd) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	cmd[n] = '\0';
+	size_t wl = strlen(word);
+	for (char *p = strstr(cmd, word); p; p = strstr(p + 1, word))
+		if ((p == cmd || p[-1] == ' ') && (p[wl] == ' ' || p[wl] == '\n' || p[wl] == '\0' || p[wl] == '='))
+			return true;
+	return false;
 }
 
 /* How the VM ends: with reboot=t (bulkhead-vmm, QEMU -no-reboot) a reboot is

@@ -292,8 +292,7 @@ int tenant_cmd_run(int argc, char **argv)
 		json_object_set_new(linux_, "resources", res_);
 	}
 	if (mem)
-		json_object_set_new(res_, "memory", json_pack("{s:I,s:I}", "limit", (json_int_t)mem,
-							     "swap", (json_int_t)mem));
+		json_object_set_new(res_, "memory", json_pack("{s:I}", "limit", (json_int_t)mem));
 	if (pids)
 		json_object_set_new(res_, "pids", json_pack("{s:I}", "limit", (json_int_t)pids));
 

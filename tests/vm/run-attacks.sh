@@ -8,7 +8,7 @@ done
 grep -v '^#' /attacks.list | while IFS='|' read -r name arg want need; do
 	[ -n "$name" ] || continue
 	[ "$arg" = @MASKED ] && arg=$masked
-	[ "$need" = @MASKED ] && need=$masked${masked:-/nonexistent-masked}
+	[ "$need" = @MASKED ] && need=${masked:-/nonexistent-masked}
 	if [ -n "$need" ] && [ ! -e "$need" ]; then
 		echo "ATTACK $name ${arg:--} rc=- want=skip | $need absent in this kernel"
 		continue
