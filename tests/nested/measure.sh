@@ -17,9 +17,10 @@ printf '# load %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
 for v in "$@"; do
 	for _ in $(seq "$runs"); do
 		# shellcheck disable=SC2086 # a variant is a list of options
-		out=$("$here/l1-run.sh" --timeout 300 $v "$payload" 2>&1)
+		log=$(mktemp "${TMPDIR:-/tmp}/nested-measure.XXXXXX")
+		out=$("$here/l1-run.sh" --timeout 300 --log "$log" $v "$payload" 2>&1)
 		st=$?
-		[ $st = 0 ] || rc=1
+		if [ $st = 0 ]; then rm -f "$log"; else rc=1; echo "# failed run, console log kept: $log"; fi
 		s=$(grep -o 'qemu run [0-9.]* s; marks.*' <<<"$out" | sed 's/(s after qemu start)://')
 		printf '%-40s status %-3s %s\n' "[${v:-default}]" "$st" "$s"
 	done
