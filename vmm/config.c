@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +31,9 @@ void vmm_config_free(struct vmm_config *c)
 	free(c->serial.path);
 	free(c->console.path);
 	free(c->api_sock);
+	free(c->jail.chroot_dir);
+	for (size_t i = 0; i < c->jail.ncgroups; i++)
+		free(c->jail.cgroups[i]);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -173,6 +177,71 @@ static int j_vsock(json_t *v, struct vmm_config *c, struct bh_error *err)
 	return 0;
 }
 
+int vmm_config_add_cgroup(struct vmm_config *c, const char *path, struct bh_error *err)
+{
+	if (!*path)
+		return bh_error_setx(err, EINVAL, "jail.cgroup: must not be empty");
+	if (c->jail.ncgroups >= VMM_JAIL_MAX_CGROUPS)
+		return bh_error_setx(err, E2BIG, "jail.cgroup: at most %d", VMM_JAIL_MAX_CGROUPS);
+	c->jail.cgroups[c->jail.ncgroups] = NULL;
+	int r = set_str(&c->jail.cgroups[c->jail.ncgroups], path, err);
+	if (r == 0)
+		c->jail.ncgroups++;
+	return r;
+}
+
+static int j_jail(json_t *v, struct vmm_config *c, struct bh_error *err)
+{
+	if (!json_is_object(v))
+		return bh_error_setx(err, EINVAL, "jail: expected an object {\"uid\": N, \"gid\": N, ...}");
+	const char *k;
+	json_t *x;
+	bool have_uid = false, have_gid = false;
+	json_object_foreach(v, k, x) {
+		int r = 0;
+		uint64_t u;
+		if (!strcmp(k, "uid") || !strcmp(k, "gid")) {
+			char f[16];
+			snprintf(f, sizeof(f), "jail.%s", k);
+			r = j_uint(x, f, 1, UINT32_MAX - 1, &u, err);
+			if (k[0] == 'u') {
+				c->jail.uid = (uint32_t)u;
+				have_uid = true;
+			} else {
+				c->jail.gid = (uint32_t)u;
+				have_gid = true;
+			}
+		} else if (!strcmp(k, "chroot_dir")) {
+			r = j_str(x, "jail.chroot_dir", &c->jail.chroot_dir, true, err);
+		} else if (!strcmp(k, "netns")) {
+			bool b = true;
+			r = j_bool(x, "jail.netns", &b, err);
+			c->jail.keep_netns = !b;
+		} else if (!strcmp(k, "cgroup") && json_is_array(x)) {
+			size_t i;
+			json_t *p;
+			json_array_foreach(x, i, p) {
+				if (!json_is_string(p) || strlen(json_string_value(p)) != json_string_length(p))
+					return bh_error_setx(err, EINVAL, "jail.cgroup[%zu]: expected a string", i);
+				if ((r = vmm_config_add_cgroup(c, json_string_value(p), err)) < 0)
+					return r;
+			}
+		} else if (!strcmp(k, "cgroup")) {
+			if (!json_is_string(x) || strlen(json_string_value(x)) != json_string_length(x))
+				return bh_error_setx(err, EINVAL, "jail.cgroup: expected a string or an array of strings");
+			r = vmm_config_add_cgroup(c, json_string_value(x), err);
+		} else {
+			r = bh_error_setx(err, EINVAL, "jail.%.32s: unknown field", k);
+		}
+		if (r < 0)
+			return r;
+	}
+	if (!have_uid || !have_gid)
+		return bh_error_setx(err, EINVAL, "jail.%s: required", have_uid ? "gid" : "uid");
+	c->jail.on = true;
+	return 0;
+}
+
 static int config_field(struct vmm_config *c, const char *k, json_t *x, struct bh_error *err)
 {
 	uint64_t u;
@@ -209,6 +278,15 @@ static int config_field(struct vmm_config *c, const char *k, json_t *x, struct b
 		return j_out(x, k, &c->console, err);
 	if (!strcmp(k, "vsock"))
 		return j_vsock(x, c, err);
+	if (!strcmp(k, "jail"))
+		return j_jail(x, c, err);
+	if (!strcmp(k, "seccomp")) {
+		if (!json_is_string(x) || strlen(json_string_value(x)) != json_string_length(x))
+			return bh_error_setx(err, EINVAL, "seccomp: expected \"kill\", \"log\" or \"off\"");
+		if (vmm_config_set_seccomp(c, json_string_value(x), err) < 0)
+			return bh_error_wrap(err, "seccomp");
+		return 0;
+	}
 	if (!strcmp(k, "drives")) {
 		if (!json_is_array(x))
 			return bh_error_setx(err, EINVAL, "drives: expected an array");
@@ -352,6 +430,39 @@ int vmm_config_set_out(struct vmm_out_cfg *o, const char *arg, struct bh_error *
 	return 0;
 }
 
+int vmm_config_set_jail(struct vmm_config *c, const char *arg, struct bh_error *err)
+{
+	char *end;
+	unsigned long long id[2];
+	const char *p = arg;
+	for (int i = 0; i < 2; i++) {
+		errno = 0;
+		id[i] = strtoull(p, &end, 10);
+		if (errno || end == p || *p < '0' || *p > '9' || id[i] < 1 || id[i] >= UINT32_MAX ||
+		    *end != (i == 0 ? ':' : '\0'))
+			return bh_error_setx(err, EINVAL, "--jail %s: want UID:GID, each in 1..%u", arg,
+					     UINT32_MAX - 1);
+		p = end + 1;
+	}
+	c->jail.on = true;
+	c->jail.uid = (uint32_t)id[0];
+	c->jail.gid = (uint32_t)id[1];
+	return 0;
+}
+
+int vmm_config_set_seccomp(struct vmm_config *c, const char *arg, struct bh_error *err)
+{
+	if (!strcmp(arg, "kill"))
+		c->seccomp = VMM_SECCOMP_KILL;
+	else if (!strcmp(arg, "log"))
+		c->seccomp = VMM_SECCOMP_LOG;
+	else if (!strcmp(arg, "off"))
+		c->seccomp = VMM_SECCOMP_OFF;
+	else
+		return bh_error_setx(err, EINVAL, "\"%.32s\": want kill, log or off", arg);
+	return 0;
+}
+
 int vmm_config_check(const struct vmm_config *c, struct bh_error *err)
 {
 	if (!c->kernel)
@@ -364,5 +475,8 @@ int vmm_config_check(const struct vmm_config *c, struct bh_error *err)
 	if (c->serial.mode == VMM_OUT_FILE && c->console.mode == VMM_OUT_FILE &&
 	    !strcmp(c->serial.path, c->console.path))
 		return bh_error_setx(err, EINVAL, "serial and console write to the same file %s", c->serial.path);
+	if (!c->jail.on && (c->jail.chroot_dir || c->jail.ncgroups || c->jail.keep_netns))
+		return bh_error_setx(err, EINVAL, "jail: a jail folder, cgroup or netns setting needs the "
+				     "jail's uid and gid (--jail UID:GID or \"jail\": {\"uid\", \"gid\"})");
 	return 0;
 }

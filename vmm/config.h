@@ -27,6 +27,23 @@ struct vmm_drive_cfg {
 	char *serial;
 };
 
+#define VMM_JAIL_MAX_CGROUPS 8
+
+/* Jail (vmm/jail.c): a fresh mount/ipc/uts(/net) namespace, pivot_root into
+ * chroot_dir, an unprivileged uid/gid, no capabilities, no_new_privs. */
+struct vmm_jail_cfg {
+	bool on;
+	uint32_t uid, gid;
+	char *chroot_dir;             /* default: the vsock (else api) socket's folder, else an empty tmpfs */
+	char *cgroups[VMM_JAIL_MAX_CGROUPS];   /* cgroup folders (v1 or v2) joined at start */
+	size_t ncgroups;
+	bool keep_netns;              /* stay in the host's network namespace */
+};
+
+/* Syscall filter per thread (vmm/seccomp.c). DEFAULT is KILL (OFF in
+ * sanitizer builds, whose runtime needs syscalls the filters refuse). */
+enum vmm_seccomp_mode { VMM_SECCOMP_DEFAULT = 0, VMM_SECCOMP_KILL, VMM_SECCOMP_LOG, VMM_SECCOMP_OFF };
+
 struct vmm_config {
 	unsigned vcpus;
 	uint64_t memory_mib;
@@ -43,6 +60,8 @@ struct vmm_config {
 	bool hugepages;               /* hugetlbfs pages instead of THP */
 	bool pvh;                     /* PVH entry instead of the 64-bit boot protocol */
 	char *api_sock;
+	struct vmm_jail_cfg jail;
+	enum vmm_seccomp_mode seccomp;
 };
 
 void vmm_config_init(struct vmm_config *c);
@@ -55,6 +74,10 @@ int vmm_config_load(struct vmm_config *c, const char *path, struct bh_error *err
 int vmm_config_add_disk(struct vmm_config *c, const char *arg, struct bh_error *err);
 int vmm_config_set_vsock(struct vmm_config *c, const char *arg, struct bh_error *err);
 int vmm_config_set_out(struct vmm_out_cfg *o, const char *arg, struct bh_error *err);
+/* "UID:GID" (both 1..4294967294), a cgroup folder, "kill|log|off". */
+int vmm_config_set_jail(struct vmm_config *c, const char *arg, struct bh_error *err);
+int vmm_config_add_cgroup(struct vmm_config *c, const char *path, struct bh_error *err);
+int vmm_config_set_seccomp(struct vmm_config *c, const char *arg, struct bh_error *err);
 /* Final checks once file and flags are merged. */
 int vmm_config_check(const struct vmm_config *c, struct bh_error *err);
 

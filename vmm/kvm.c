@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "util/log.h"
+#include "vmm/seccomp.h"
 
 #define HUGE_2M (2ULL << 20)
 
@@ -583,6 +584,12 @@ static void *vcpu_thread(void *arg)
 	sigset_t set;
 
 	tls_run = v->run;
+	int sr = v->index > 0 ? vmm_seccomp_install(vm->seccomp, VMM_THREAD_VCPU, v->index) : 0;
+	if (sr < 0) {
+		bh_log_error("vCPU %u: seccomp filter: %s", v->index, strerror(-sr));
+		vmm_request_exit(vm, VMM_EXIT_ERROR);
+		return NULL;
+	}
 	if (v->index == 0)
 		atomic_store(&vm->first_run_ns, vmm_now_ns());
 	sigemptyset(&set);
@@ -690,6 +697,12 @@ enum vmm_exit_reason vmm_run(struct vmm *vm, struct bh_error *err)
 	}
 	pthread_attr_destroy(&attr);
 
+	/* Every other thread exists (they do not inherit this filter). */
+	int sr = vmm_seccomp_install(vm->seccomp, VMM_THREAD_MAIN, 0);
+	if (sr < 0) {
+		bh_error_set(err, -sr, "main thread: seccomp filter");
+		vmm_request_exit(vm, VMM_EXIT_ERROR);
+	}
 	vcpu_thread(&vm->vcpus[0]);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	if (atomic_load(&vm->exit_reason) == VMM_EXIT_REQUESTED) {

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "util/log.h"
+#include "vmm/seccomp.h"
 
 struct vmm_loop_entry {
 	vmm_fd_cb cb;
@@ -147,6 +148,12 @@ void vmm_loop_run(struct vmm *vm, void (*tick_cb)(struct vmm *))
 		struct epoll_event ev = { .events = EPOLLIN, .data.fd = tfd };
 		if (epoll_ctl(vm->epfd, EPOLL_CTL_ADD, tfd, &ev) == 0)
 			tick_arm(tfd, tick);
+	}
+	/* Its fds exist: from here on only the event loop's syscalls. */
+	int sr = vmm_seccomp_install(vm->seccomp, VMM_THREAD_LOOP, 0);
+	if (sr < 0) {
+		bh_log_error("event loop: seccomp filter: %s", strerror(-sr));
+		vmm_request_exit(vm, VMM_EXIT_ERROR);
 	}
 	struct epoll_event evs[16];
 	while (atomic_load(&vm->exit_reason) == VMM_EXIT_NONE) {

@@ -45,6 +45,7 @@ struct vmm_io_space {
 };
 
 struct vmm_loop_entry;
+struct vmm_seccomp;
 
 struct vmm {
 	int kvm_fd, vm_fd;
@@ -75,6 +76,10 @@ struct vmm {
 
 	_Atomic bool vcpu0_done;
 	_Atomic uint64_t first_run_ns;   /* CLOCK_MONOTONIC of vCPU 0's first KVM_RUN */
+
+	/* Per-thread syscall filters, installed by each thread at its start
+	 * (NULL: seccomp off). Owned by main.c. */
+	const struct vmm_seccomp *seccomp;
 
 	char cmdline[VMM_CMDLINE_MAX];
 	size_t cmdline_len;

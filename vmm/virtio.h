@@ -25,7 +25,13 @@ int virtio_blk_add(struct vmm *vm, const struct vmm_blk_opts *o, struct bh_error
 struct vmm_vsock_opts {
 	uint32_t guest_cid;
 	const char *uds_path;
+	/* The same socket as the running VMM reaches it, from inside its jail
+	 * (NULL: uds_path): "<run_path>_P" for guest connections, and the
+	 * file removed at exit, once virtio_vsock_jailed() was called. */
+	const char *run_path;
 };
+/* The VMM is now inside its jail: use run_path from here on. */
+void virtio_vsock_jailed(void);
 int virtio_vsock_add(struct vmm *vm, const struct vmm_vsock_opts *o, struct bh_error *err);
 
 /* virtio-console, one port: guest output goes to out_fd, in_fd feeds the guest. */
@@ -38,5 +44,9 @@ int virtio_rng_add(struct vmm *vm, struct bh_error *err);
  * vsock socket file). Call after vmm_run() returned, so no vCPU or loop
  * callback can still enter a device, and before vmm_destroy(). */
 void virtio_devices_destroy(void);
+
+/* Some queue is notified by MMIO exits (no ioeventfd): its device work
+ * then runs on vCPU threads, whose seccomp filter must allow device I/O. */
+bool virtio_notify_on_vcpu(void);
 
 #endif

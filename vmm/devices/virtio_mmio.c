@@ -327,6 +327,12 @@ void virtio_mmio_write(void *opaque, uint64_t off, const void *data, unsigned le
  * and lets virtio_devices_destroy() free them at teardown. */
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct virtio_dev *registry;
+static bool notify_on_vcpu;
+
+bool virtio_notify_on_vcpu(void)
+{
+	return notify_on_vcpu;
+}
 
 void virtio_devices_destroy(void)
 {
@@ -394,7 +400,10 @@ static void attach_notify(struct vmm *vm, struct virtio_dev *d, unsigned q)
 {
 	struct bh_error e = { 0 };
 	int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	bool vcpu_before = notify_on_vcpu;
 
+	/* Until the ioeventfd is in place, notifies come by MMIO exits. */
+	notify_on_vcpu = true;
 	if (fd < 0)
 		return;
 	if (vmm_loop_add(vm, fd, EPOLLIN, kick_cb, &d->kick[q], &e) < 0) {
@@ -409,6 +418,7 @@ static void attach_notify(struct vmm *vm, struct virtio_dev *d, unsigned q)
 		return;
 	}
 	d->notify_fd[q] = fd;
+	notify_on_vcpu = vcpu_before;
 }
 
 int virtio_mmio_attach(struct vmm *vm, struct virtio_dev *d, struct bh_error *err)
@@ -440,6 +450,8 @@ int virtio_mmio_attach(struct vmm *vm, struct virtio_dev *d, struct bh_error *er
 		if (fd >= 0)
 			close(fd);
 	}
+	if (no_eventfd)
+		notify_on_vcpu = true;
 	for (unsigned q = 0; q < d->ops->num_queues && !no_eventfd; q++)
 		attach_notify(vm, d, q);
 

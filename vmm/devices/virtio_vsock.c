@@ -81,6 +81,7 @@ struct virtio_vsock {
 	struct virtio_dev dev;
 	uint64_t guest_cid;
 	char *uds_path;
+	char *run_path;         /* uds_path as seen from inside the jail */
 	int listen_fd;
 	struct vconn *conns;
 	unsigned nconns;
@@ -502,13 +503,26 @@ static void listen_cb(void *opaque, int fd, uint32_t events)
 
 /* ---- guest side: tx packets ---- */
 
+static bool in_jail;
+
+void virtio_vsock_jailed(void)
+{
+	in_jail = true;
+}
+
+/* The socket's path as this process reaches it now. */
+static const char *vsock_path(const struct virtio_vsock *vs)
+{
+	return in_jail ? vs->run_path : vs->uds_path;
+}
+
 static void guest_connect(struct virtio_vsock *vs, const struct vsock_hdr *h)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	_cleanup_close_ int fd = -1;
 	struct vconn *c;
 
-	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s_%u", vs->uds_path,
+	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s_%u", vsock_path(vs),
 			     h->dst_port) >= sizeof(sa.sun_path))
 		goto refuse;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -711,11 +725,12 @@ static void vsock_destroy(struct virtio_dev *d)
 	if (vs->listen_fd >= 0) {
 		virtio_dev_loop_del(d, vs->listen_fd);
 		close(vs->listen_fd);
-		unlink(vs->uds_path);
+		unlink(vsock_path(vs));
 	}
 	vs->listen_fd = -1;
 	free(vs->uds_path);
-	vs->uds_path = NULL;
+	free(vs->run_path);
+	vs->uds_path = vs->run_path = NULL;
 }
 
 static const struct virtio_dev_ops vsock_ops = {
@@ -741,7 +756,10 @@ int virtio_vsock_new(const struct vmm_vsock_opts *o, struct virtio_dev **out, st
 		return bh_error_setx(err, ENAMETOOLONG, "virtio-vsock: socket path %s too long",
 				     o->uds_path);
 	vs = calloc(1, sizeof(*vs));
-	if (!vs || !(vs->uds_path = strdup(o->uds_path))) {
+	if (!vs || !(vs->uds_path = strdup(o->uds_path)) ||
+	    !(vs->run_path = strdup(o->run_path ? o->run_path : o->uds_path))) {
+		if (vs)
+			free(vs->uds_path);
 		free(vs);
 		return bh_error_set(err, ENOMEM, "virtio-vsock");
 	}
