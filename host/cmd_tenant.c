@@ -25,7 +25,7 @@
 	"       bulkhead tenant ls [--format table|json]\n" \
 	"       bulkhead tenant stats NAME\n" \
 	"       bulkhead tenant run NAME [--image NAME|--rootfs PATH] [--memory SIZE] [--pids N]\n" \
-	"                          [--env K=V]... [--detach --id ID] -- CMD [ARGS...]\n" \
+	"                          [--env K=V]... [--detach --id ID] [-i] [--stdio capture|streams] -- CMD [ARGS...]\n" \
 	"       bulkhead tenant exec NAME ID -- CMD [ARGS...]\n" \
 	"       bulkhead tenant kill NAME ID [SIGNAL]\n" \
 	"       bulkhead tenant rm NAME ID\n"

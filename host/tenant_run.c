@@ -200,7 +200,7 @@ static void stream_relay(int sin, int sout, int serr)
 
 int tenant_cmd_run(int argc, char **argv)
 {
-	enum { O_IMAGE = 256, O_ROOTFS, O_MEM, O_PIDS, O_ENV, O_DETACH, O_ID };
+	enum { O_IMAGE = 256, O_ROOTFS, O_MEM, O_PIDS, O_ENV, O_DETACH, O_ID, O_STDIO, O_INTER };
 	static const struct option opts[] = {
 		{ "image", required_argument, NULL, O_IMAGE },
 		{ "rootfs", required_argument, NULL, O_ROOTFS },
@@ -209,12 +209,16 @@ int tenant_cmd_run(int argc, char **argv)
 		{ "env", required_argument, NULL, O_ENV },
 		{ "detach", no_argument, NULL, O_DETACH },
 		{ "id", required_argument, NULL, O_ID },
+		{ "stdio", required_argument, NULL, O_STDIO },
+		{ "interactive", no_argument, NULL, O_INTER },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *image = NULL, *rootfs = NULL, *id = NULL;
 	unsigned long long mem = 0;
 	long pids = 0;
 	bool detach = false;
+	int want_streams = -1;      /* --stdio: default by channel */
+	bool interactive = false;   /* -i: our stdin goes to the container (like docker -i) */
 	struct bh_error err = { 0 };
 	json_t *cfg = NULL, *env = NULL;
 	int c;
@@ -228,7 +232,7 @@ int tenant_cmd_run(int argc, char **argv)
 		env = json_array();
 		json_object_set_new(proc, "env", env);
 	}
-	while ((c = getopt_long(argc, argv, "e:d", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "e:di", opts, NULL)) != -1) {
 		switch (c) {
 		case O_IMAGE: image = optarg; break;
 		case O_ROOTFS: rootfs = optarg; break;
@@ -256,6 +260,15 @@ int tenant_cmd_run(int argc, char **argv)
 		case 'd':
 		case O_DETACH: detach = true; break;
 		case O_ID: id = optarg; break;
+		case 'i':
+		case O_INTER: interactive = true; break;
+		case O_STDIO:
+			if (strcmp(optarg, "capture") && strcmp(optarg, "streams")) {
+				json_decref(cfg);
+				return cli_failx("tenant run", "--stdio %s: expected capture or streams", optarg);
+			}
+			want_streams = !strcmp(optarg, "streams");
+			break;
 		default:
 			json_decref(cfg);
 			return cli_failx("tenant run", "unknown option (see bulkhead tenant --help)");
@@ -332,7 +345,17 @@ int tenant_cmd_run(int argc, char **argv)
 	}
 	if (tenant_connect(&t, &ac, 10000, &err) < 0)
 		goto out;
-	bool streams = t.streams && !detach;
+	if (interactive && (detach || want_streams == 0 || !t.streams)) {
+		bh_error_setx(&err, EINVAL, "-i needs stdio streams (the builtin backend's vsock), not %s%s",
+			      detach ? "--detach" : "the ", detach ? "" : t.backend);
+		goto out;
+	}
+	if (want_streams == 1 && !t.streams) {
+		bh_error_setx(&err, EINVAL, "--stdio streams: tenant %s's channel (%s) carries one connection only",
+			      name, t.backend);
+		goto out;
+	}
+	bool streams = (want_streams < 0 ? t.streams : want_streams == 1) && !detach;
 	if (agent_call(&ac, BH_M_CREATE, json_pack("{s:s,s:O,s:O,s:s}", "id", id, "config", cfg,
 						   "rootfs", jroot, "stdio",
 						   detach ? "null" : streams ? "streams" : "capture"),
@@ -359,6 +382,13 @@ int tenant_cmd_run(int argc, char **argv)
 		goto out;
 	}
 	if (streams) {
+		if (!interactive) {
+			/* Without -i the container's stdin is empty: never read
+			 * ours (a background read from a tty would stop us). */
+			shutdown(sfd[0], SHUT_WR);
+			close(sfd[0]);
+			sfd[0] = -1;
+		}
 		stream_relay(sfd[0], sfd[1], sfd[2]);
 	}
 	if (wait_and_relay(&ac, &t, id, 0, &status, &err) < 0)

@@ -18,7 +18,7 @@ rm -rf "$out"
 mkdir -p "$out/bin" "$out/lib"
 cp "$b/bin/bulkhead" "$b/bin/bulkhead-vmm" "$out/bin/"
 for x in "$b/bin/bulkhead" "$b/bin/bulkhead-vmm"; do
-	ldd "$x" 2>/dev/null | awk '/=> \//{print $3} /^\t\/.*ld-linux/{print $1}'
+	{ ldd "$x" 2>/dev/null || true; } | awk '/=> \//{print $3} /^\t\/.*ld-linux/{print $1}'
 done | sort -u | while read -r l; do cp -L "$l" "$out/lib/"; done
 cp -L "$kernel" "$out/kernel"
 cp -L "$initrd" "$out/initrd"
