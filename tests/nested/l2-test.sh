@@ -15,6 +15,10 @@ fail=0
 ok() { echo "ok - $*"; }
 nok() { echo "not ok - $*"; fail=1; }
 vmm=./bin/bulkhead-vmm
+# The VMM's stderr without vsockpeer's retries while the guest was not listening.
+vmm_tail() {
+	grep -v 'guest not ready: "CONNECT' "$T/vmm.err" | tail -n 15 | sed 's/^/# vmm| /'
+}
 
 ./bin/kvmcheck || fail=1
 
@@ -55,8 +59,9 @@ echo "NESTED-MARK l2-vmm-start"
 # this pipe: they buffer, and the harness times the lines as they arrive.
 # shellcheck disable=SC2086 # $extra is a list of flags
 {
-	# TERM, not KILL: bulkhead-vmm then logs where vCPU 0 was (exit 4).
-	timeout -s TERM "${L2_TIMEOUT:-90}" $vmm --kernel l2/kernel --initrd l2/initrd.cpio.gz \
+	# TERM, not KILL: bulkhead-vmm then logs where vCPU 0 was (exit 4;
+	# --verbose puts that in vmm.err, shown on failure).
+	timeout -s TERM "${L2_TIMEOUT:-90}" $vmm --verbose --kernel l2/kernel --initrd l2/initrd.cpio.gz \
 		--cmdline "$cmd" --memory "${L2_MEMORY:-256}" --vcpus "${L2_VCPUS:-1}" \
 		--disk l2/data.img,ro,serial=l2data --disk "$T/rw.img" \
 		--vsock 3,"$uds" $extra --serial stdout --console "file:$T/hvc.out" 2>"$T/vmm.err"
@@ -69,7 +74,8 @@ if grep -q '^L2 init reached' "$T/l2.out"; then
 else
 	nok "l2: L2 init never reached (VMM exit status $rc); last console and VMM lines:"
 	tail -n 30 "$T/l2.out" | tr -d '\r' | sed 's/^/# l2| /'
-	tail -n 15 "$T/vmm.err" | sed 's/^/# vmm| /'
+	vmm_tail
+	shown=1
 fi
 if grep -q '^NESTED-L2-DONE failures=0' "$T/l2.out"; then
 	ok "l2: l2init ran all its checks without failure"
@@ -80,7 +86,7 @@ if [ "$rc" = $want_rc ]; then
 	ok "l2: bulkhead-vmm exited $rc after the guest's ${L2_END:-poweroff}"
 else
 	nok "l2: bulkhead-vmm exit status $rc, want $want_rc (4 or 143 = stopped after ${L2_TIMEOUT:-90} s)"
-	tail -n 15 "$T/vmm.err" | sed 's/^/# vmm| /'
+	[ -n "${shown:-}" ] || vmm_tail
 fi
 if [ -s l2/novirtio ]; then
 	ok "l2: raw disk written by the guest # skip $(cat l2/novirtio)"

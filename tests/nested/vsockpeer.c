@@ -125,7 +125,7 @@ static int do_connect(const char *path, const char *port, int timeout_s)
 		}
 		if (s >= 0)
 			close(s);
-		usleep(200000);
+		usleep(500000);
 	}
 	printf("not ok - l1: vsock host->guest CONNECT %s: %s (%d tries in %d s)\n", port, last,
 	       tries, timeout_s);
