@@ -3,7 +3,6 @@
 # the L1 (busybox), where /dev/kvm is real, so the builtin backend works.
 P=${PAYLOAD:-$(pwd)}
 R=${NESTED_TMP:-/tmp}/bh
-BH="$P/bin/bulkhead --root $R"
 fail=0
 t0=$(date +%s)
 diag() {
@@ -11,7 +10,7 @@ diag() {
 	tail -5 "$R/tenants/n1/vm.log" 2>/dev/null | sed 's/^/# vmm: /'
 }
 echo "NESTED-MARK up-start"
-if out=$(timeout 170 $BH tenant up n1 --backend builtin --memory 256M --kernel "$P/kernel" \
+if out=$(timeout 170 "$P/bin/bulkhead" --root "$R" tenant up n1 --backend builtin --memory 256M --kernel "$P/kernel" \
 	--initrd "$P/initrd" --image "test=$P/image" --timeout 150 2>&1 </dev/null); then
 	echo "NESTED-MARK agent-ready"
 	echo "ok - builtin: tenant up (bulkhead-vmm): $out"
@@ -20,28 +19,29 @@ else
 	diag
 	exit 1
 fi
-o=$(timeout 60 $BH tenant run n1 --stdio capture -- sh -c 'echo hello-capture; exit 4' 2>&1 </dev/null); rc=$?
+o=$(timeout 60 "$P/bin/bulkhead" --root "$R" tenant run n1 --stdio capture -- sh -c 'echo hello-capture; exit 4' 2>&1 </dev/null); rc=$?
 if [ "$rc" = 4 ] && [ "$o" = hello-capture ]; then
 	echo "ok - builtin: tenant run over vsock, captured output and exit status"
 else
 	echo "not ok - builtin: tenant run --stdio capture: rc=$rc out=$o"; fail=1; diag
 fi
 echo "NESTED-MARK run-capture"
-o=$(echo in | timeout 60 $BH tenant run n1 -i -- sh -c 'read x; echo hello-$x; exit 5' 2>&1); rc=$?
+# shellcheck disable=SC2016
+o=$(echo in | timeout 60 "$P/bin/bulkhead" --root "$R" tenant run n1 -i -- sh -c 'read x; echo hello-$x; exit 5' 2>&1); rc=$?
 if [ "$rc" = 5 ] && [ "$o" = hello-in ]; then
 	echo "ok - builtin: tenant run over vsock with stdio streams: stdin, stdout, exit status"
 else
 	echo "not ok - builtin: tenant run (streams): rc=$rc out=$o"; fail=1; diag
 fi
-o=$(timeout 60 $BH tenant run n1 --stdio capture -- /attack vsock 2>&1 </dev/null); rc=$?
+o=$(timeout 60 "$P/bin/bulkhead" --root "$R" tenant run n1 --stdio capture -- /attack vsock 2>&1 </dev/null); rc=$?
 case "$o" in *"socket(AF_VSOCK): EPERM"*) [ $rc = 0 ] && echo "ok - builtin: AF_VSOCK from a container: EPERM" ;; *)
 	echo "not ok - builtin: AF_VSOCK from a container: rc=$rc $o"; fail=1 ;; esac
 pid=$(sed -n 's/.*"pid": *\([0-9]*\).*/\1/p' "$R/tenants/n1/state.json")
-if timeout 30 $BH tenant down n1 && [ ! -e "$R/tenants/n1" ] && ! kill -0 "$pid" 2>/dev/null; then
+if timeout 30 "$P/bin/bulkhead" --root "$R" tenant down n1 && [ ! -e "$R/tenants/n1" ] && ! kill -0 "$pid" 2>/dev/null; then
 	echo "ok - builtin: tenant down: VMM gone, state removed"
 else
 	echo "not ok - builtin: tenant down left something"; fail=1
-	timeout 10 $BH tenant down --force n1
+	timeout 10 "$P/bin/bulkhead" --root "$R" tenant down --force n1
 fi
 echo "# builtin backend: up to down $(( $(date +%s) - t0 )) s in the L1"
 exit $fail

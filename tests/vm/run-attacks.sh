@@ -13,6 +13,7 @@ grep -v '^#' /attacks.list | while IFS='|' read -r name arg want need; do
 		echo "ATTACK $name ${arg:--} rc=- want=skip | $need absent in this kernel"
 		continue
 	fi
+	# shellcheck disable=SC2086 # an empty arg must vanish
 	out=$(/attack "$name" $arg 2>&1)
 	rc=$?
 	case "$out" in *"$want"*) w=ok ;; *) w=missing ;; esac
