@@ -276,11 +276,16 @@ int bh_container_create(const struct bh_spec *spec,
 		goto fail;
 	if ((clone_flags & CLONE_NEWUSER) && (r = userns_write_maps(pid, spec, err)) < 0)
 		goto fail;
-	if ((r = bh_cgroup_enter(cg, pid, err)) < 0)
-		goto fail;
 	if ((r = process_oom_score_adj(pid, spec->process->oom_score_adj, err)) < 0)
 		goto fail;
 	if ((r = sync_send(sv[0], SYNC_GO, NULL)) < 0) {
+		r = bh_error_set(err, -r, "container init exited during setup");
+		goto fail;
+	}
+	/* While the init sets up its mounts (it waits before the cgroup ns). */
+	if ((r = bh_cgroup_enter(cg, pid, err)) < 0)
+		goto fail;
+	if ((r = sync_send(sv[0], SYNC_CGROUP, NULL)) < 0) {
 		r = bh_error_set(err, -r, "container init exited during setup");
 		goto fail;
 	}

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "util/cleanup.h"
@@ -45,6 +46,47 @@ static int init_hooks_sync(struct init_ctx *c, char **state_json,
 	return 0;
 }
 
+/* Wait for a message from the parent; SYNC_CGROUP may come in between. */
+static int init_wait(struct init_ctx *c, int type, struct bh_error *err)
+{
+	for (;;) {
+		struct {
+			int type, code;
+		} m;
+		ssize_t n;
+		do
+			n = recv(c->sync_fd, &m, sizeof(m), MSG_TRUNC);
+		while (n < 0 && errno == EINTR);
+		if (n < (ssize_t)sizeof(m))
+			return bh_error_set(err, EPIPE, "sync with the runtime");
+		if (m.type == SYNC_CGROUP) {
+			c->cgroup_entered = true;
+			if (type == SYNC_CGROUP)
+				return 0;
+			continue;
+		}
+		if (m.type != type)
+			_exit(1); /* the parent failed and reports it */
+		return 0;
+	}
+}
+
+/* The parent moves us into the cgroup while we set up the mounts (the
+ * first cgroup.procs write costs an RCU grace period, ~10-20 ms); we wait
+ * only where it matters: the cgroup namespace and cgroup mounts. */
+static int init_cgroup_gate(void *arg, struct bh_error *err)
+{
+	struct init_ctx *c = arg;
+	if (c->cgroup_done)
+		return 0;
+	if (!c->cgroup_entered && init_wait(c, SYNC_CGROUP, err) < 0)
+		return -EPIPE;
+	c->cgroup_entered = c->cgroup_done = true;
+	if ((c->unshare_flags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0)
+		return bh_error_set(err, errno, "unshare the cgroup namespace");
+	return 0;
+}
+
 static bool has_hooks(const struct bh_spec_hooks *h)
 {
 	return h->prestart.n || h->create_runtime.n || h->create_container.n ||
@@ -78,13 +120,14 @@ int init_main(struct init_ctx *c)
 		become_root_in_userns();
 	if ((r = ns_join_all(spec, &err)) < 0)
 		init_fail(c, &err);
-	if (c->unshare_flags && unshare((int)c->unshare_flags) < 0) {
-		bh_error_set(&err, errno, "unshare namespaces (flags 0x%lx)", c->unshare_flags);
+	unsigned long now = c->unshare_flags & ~(unsigned long)CLONE_NEWCGROUP;
+	if (now && unshare((int)now) < 0) {
+		bh_error_set(&err, errno, "unshare namespaces (flags 0x%lx)", now);
 		init_fail(c, &err);
 	}
 	if (c->unshare_flags & CLONE_NEWUSER) {
 		if (sync_send(c->sync_fd, SYNC_USERNS, NULL) < 0 ||
-		    sync_expect(c->sync_fd, SYNC_GO, &err) < 0)
+		    init_wait(c, SYNC_GO, &err) < 0)
 			_exit(1);
 		become_root_in_userns();
 	}
@@ -104,7 +147,10 @@ int init_main(struct init_ctx *c)
 		bh_error_set(&err, errno, "setdomainname %s", spec->domainname);
 		init_fail(c, &err);
 	}
-	if ((r = rootfs_prepare(spec, c->in_userns, &err)) < 0)
+	struct cgroup_gate gate = { .fn = init_cgroup_gate, .arg = c };
+	if ((r = rootfs_prepare(spec, c->in_userns, &gate, &err)) < 0)
+		init_fail(c, &err);
+	if ((r = init_cgroup_gate(c, &err)) < 0)
 		init_fail(c, &err);
 	if (has_hooks(&spec->hooks)) {
 		if ((r = init_hooks_sync(c, &state_json, &err)) < 0)

@@ -16,6 +16,8 @@ struct init_ctx {
 	bool in_userns;
 	bool no_pivot;
 	struct bh_filter filter;      /* seccomp, built by the parent */
+	bool cgroup_entered;         /* SYNC_CGROUP received */
+	bool cgroup_done;            /* ... and the cgroup namespace made */
 };
 
 /* Never returns. */

@@ -318,12 +318,19 @@ static int mount_one(const struct bh_spec *spec, const struct bh_spec_mount *m,
 	return 0;
 }
 
-int mounts_apply(const struct bh_spec *spec, bool in_userns, struct bh_error *err)
+int mounts_apply(const struct bh_spec *spec, bool in_userns,
+		 const struct cgroup_gate *gate, struct bh_error *err)
 {
 	_cleanup_close_ int rootfd = open(spec->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return bh_error_set(err, errno, "root.path %s", spec->root_path);
 	for (size_t i = 0; i < spec->n_mounts; i++) {
+		const char *t = spec->mounts[i].type;
+		if (gate && t && (!strcmp(t, "cgroup") || !strcmp(t, "cgroup2"))) {
+			int gr = gate->fn(gate->arg, err);
+			if (gr < 0)
+				return gr;
+		}
 		int r = mount_one(spec, &spec->mounts[i], rootfd, in_userns, err);
 		if (r < 0)
 			return r;

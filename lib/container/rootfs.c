@@ -13,7 +13,8 @@
 
 #include "util/cleanup.h"
 
-int rootfs_prepare(const struct bh_spec *spec, bool in_userns, struct bh_error *err)
+int rootfs_prepare(const struct bh_spec *spec, bool in_userns,
+		   const struct cgroup_gate *gate, struct bh_error *err)
 {
 	unsigned long prop = spec->linux.rootfs_propagation;
 	/* Nothing we mount may propagate back to the host.  Shared is
@@ -29,7 +30,7 @@ int rootfs_prepare(const struct bh_spec *spec, bool in_userns, struct bh_error *
 				     spec->root_path);
 	if (mount(spec->root_path, spec->root_path, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return bh_error_set(err, errno, "bind rootfs %s", spec->root_path);
-	int r = mounts_apply(spec, in_userns, err);
+	int r = mounts_apply(spec, in_userns, gate, err);
 	if (r < 0)
 		return r;
 	return devices_setup(spec, in_userns, err);

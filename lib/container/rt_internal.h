@@ -44,6 +44,7 @@ enum sync_type {
 	SYNC_HOOKS_DONE,
 	SYNC_READY,         /* init: waiting on the exec fifo */
 	SYNC_ERROR,         /* either: message follows */
+	SYNC_CGROUP,        /* parent: the init is in its cgroup */
 };
 #define SYNC_MSG_MAX 65536
 struct sync_msg {
@@ -68,12 +69,19 @@ int userns_write_maps(pid_t pid, const struct bh_spec *spec,
 
 /* ---- rootfs.c / mounts.c / devices.c ---- */
 struct init_ctx;
+/* Called once before the first cgroup mount (and at the latest after the
+ * mounts): the init waits there until the parent has put it in its cgroup. */
+struct cgroup_gate {
+	int (*fn)(void *arg, struct bh_error *err);
+	void *arg;
+};
 int rootfs_prepare(const struct bh_spec *spec, bool in_userns,
-		   struct bh_error *err);
+		   const struct cgroup_gate *gate, struct bh_error *err);
 int rootfs_pivot(const struct bh_spec *spec, bool no_pivot,
 		 struct bh_error *err);
 int rootfs_finish(const struct bh_spec *spec, struct bh_error *err);
 int mounts_apply(const struct bh_spec *spec, bool in_userns,
+		 const struct cgroup_gate *gate,
 		 struct bh_error *err);
 /* Open dest under root without leaving it; creates missing parts when
  * mkdir_p (as a dir, or a file when is_file).  Returns an O_PATH fd. */
