@@ -20,6 +20,8 @@ int state_root_open(const char *root, bool create, int *fd, struct bh_error *err
 /* create: mkdir <root>/<id> (EEXIST -> "container <id> already exists"). */
 int state_dir_open(const char *root, const char *id, bool create,
 		   struct bh_state_dir *sd, struct bh_error *err);
+int state_dir_open_lock(const char *root, const char *id, bool create, bool lock,
+			struct bh_state_dir *sd, struct bh_error *err);
 void state_dir_close(struct bh_state_dir *sd);
 int state_write(struct bh_state_dir *sd, const struct bh_state *st,
 		struct bh_error *err);

@@ -112,6 +112,12 @@ void state_dir_close(struct bh_state_dir *sd)
 int state_dir_open(const char *root, const char *id, bool create,
 		   struct bh_state_dir *sd, struct bh_error *err)
 {
+	return state_dir_open_lock(root, id, create, true, sd, err);
+}
+
+int state_dir_open_lock(const char *root, const char *id, bool create, bool lock,
+			struct bh_state_dir *sd, struct bh_error *err)
+{
 	int r;
 	sd->fd = sd->root_fd = -1;
 	sd->path = NULL;
@@ -140,7 +146,7 @@ int state_dir_open(const char *root, const char *id, bool create,
 					     "container %s does not exist", id);
 		return bh_error_set(err, r, "open state dir %s", id);
 	}
-	if (flock(sd->fd, LOCK_EX) < 0) {
+	if (lock && flock(sd->fd, LOCK_EX) < 0) {
 		r = errno;
 		state_dir_close(sd);
 		return bh_error_set(err, r, "lock state dir %s", id);
@@ -434,7 +440,9 @@ int bh_container_state(const char *root, const char *id, struct bh_state **out,
 		       struct bh_error *err)
 {
 	struct bh_state_dir sd;
-	int r = state_dir_open(root, id, false, &sd, err);
+	/* No lock: state.json is replaced atomically, and a hook that asks
+	 * for the state while create holds the lock must not deadlock. */
+	int r = state_dir_open_lock(root, id, false, false, &sd, err);
 	if (r < 0)
 		return r;
 	r = state_read(&sd, id, out, err);
