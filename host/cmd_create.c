@@ -23,6 +23,12 @@ int cli_create(const char *verb, struct create_args *a, pid_t *pid)
 	}
 	struct bh_spec *spec = NULL;
 	int rc = 0, r;
+	/* Our own relative paths mean the caller's cwd; make them absolute
+	 * before moving to the bundle. */
+	char *pid_file = a->pid_file ? cli_abspath(a->pid_file) : NULL;
+	char *console = a->console_socket ? cli_abspath(a->console_socket) : NULL;
+	a->pid_file = pid_file;
+	a->console_socket = console;
 	if (bh_spec_parse(json, len, bundle, &spec, &err) < 0) {
 		rc = cli_fail(verb, &err);
 		goto out;
@@ -69,6 +75,9 @@ int cli_create(const char *verb, struct create_args *a, pid_t *pid)
 		rc = cli_fail(verb, &err);
 	}
 out:
+	free(pid_file);
+	free(console);
+	a->pid_file = a->console_socket = NULL;
 	bh_spec_free(spec);
 	free(json);
 	free(bundle);
