@@ -25,3 +25,7 @@ $(VMM_BIN): $(BUILD)/vmm/main.o $(LIBVMM) $(LIBBH)
 $(BUILD)/tests/unit/test_vmm_boot: $(BUILD)/tests/unit/test_vmm_boot.o $(LIBVMM) $(LIBBH)
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN) -o $@ $< $(LIBVMM) $(LIBBH) $(LIBBH_LDLIBS) $(LIBVMM_LDLIBS) -lcmocka $(LDFLAGS)
+# The seccomp filter test loads the VMM's real filters (needs seccomp.o).
+$(BUILD)/tests/unit/test_vmm_seccomp: $(BUILD)/tests/unit/test_vmm_seccomp.o $(LIBVMM) $(LIBBH)
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN) -o $@ $< $(LIBVMM) $(LIBBH) $(LIBBH_LDLIBS) $(LIBVMM_LDLIBS) -lcmocka $(LDFLAGS)
