@@ -65,15 +65,25 @@ static char *dir_of(const char *path)
 	return d;
 }
 
-char *vmm_jail_root(const struct vmm_jail_cfg *j, const char *vsock_uds, const char *api_sock)
+int vmm_jail_root(const struct vmm_jail_cfg *j, const char *vsock_uds, const char *api_sock, char **out,
+		  struct bh_error *err)
 {
-	if (j->chroot_dir)
-		return strdup(j->chroot_dir);
-	if (vsock_uds)
-		return dir_of(vsock_uds);
-	if (api_sock)
-		return dir_of(api_sock);
-	return NULL;
+	_cleanup_free_ char *d = j->chroot_dir ? strdup(j->chroot_dir) : vsock_uds ? dir_of(vsock_uds) :
+				 api_sock ? dir_of(api_sock) : NULL;
+	char real[PATH_MAX];
+	struct stat st;
+	*out = NULL;
+	if (!d)
+		return j->chroot_dir || vsock_uds || api_sock ? bh_error_set(err, ENOMEM, "jail") : 0;
+	if (!realpath(d, real) || stat(real, &st) < 0)
+		return bh_error_set(err, errno, "jail: folder %s", d);
+	if (!S_ISDIR(st.st_mode))
+		return bh_error_setx(err, ENOTDIR, "jail: folder %s: not a folder", d);
+	if (!strcmp(real, "/"))
+		return bh_error_setx(err, EINVAL, "jail: folder %s: the host's root is no jail", d);
+	if (!(*out = strdup(real)))
+		return bh_error_set(err, ENOMEM, "jail");
+	return 0;
 }
 
 int vmm_jail_inside(const char *root, const char *host_path, const char *what, char **out,

@@ -18,9 +18,10 @@
 int vmm_jail_cgroups(const struct vmm_jail_cfg *j, struct bh_error *err);
 
 /* The folder the jail's root will be: j->chroot_dir, else the folder of the
- * first socket path given (vsock, then api), else NULL (an empty tmpfs).
- * Returns a malloc'd string or NULL; *err is set on ENOMEM only. */
-char *vmm_jail_root(const struct vmm_jail_cfg *j, const char *vsock_uds, const char *api_sock);
+ * first socket path given (vsock, then api), else none (*out NULL: an empty
+ * tmpfs). *out is malloc'd, absolute, symlinks resolved; it must exist. */
+int vmm_jail_root(const struct vmm_jail_cfg *j, const char *vsock_uds, const char *api_sock, char **out,
+		  struct bh_error *err);
 
 /* The path by which `host_path` (a socket the VMM bound before the jail) is
  * reached from inside a jail rooted at `root`: "/<rest>". Fails (EXDEV) when

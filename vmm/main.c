@@ -205,9 +205,8 @@ static int jail_paths(const struct vmm_config *c, struct jail_paths *jp, struct 
 	int r;
 	if (!c->jail.on)
 		return 0;
-	jp->root = vmm_jail_root(&c->jail, c->vsock ? c->vsock_uds : NULL, c->api_sock);
-	if ((c->jail.chroot_dir || c->vsock || c->api_sock) && !jp->root)
-		return bh_error_set(err, ENOMEM, "jail");
+	if ((r = vmm_jail_root(&c->jail, c->vsock ? c->vsock_uds : NULL, c->api_sock, &jp->root, err)) < 0)
+		return r;
 	if (c->vsock && (r = vmm_jail_inside(jp->root, c->vsock_uds, "vsock socket", &jp->vsock, err)) < 0)
 		return r;
 	if (c->api_sock && (r = vmm_jail_inside(jp->root, c->api_sock, "api socket", &jp->api, err)) < 0)
