@@ -240,7 +240,8 @@ int bh_container_create(const struct bh_spec *spec,
 		.preserve_fds = opts->preserve_fds,
 		.clone_flags = clone_flags, .unshare_flags = want & ~clone_flags,
 		.in_userns = (want & CLONE_NEWUSER) || bh_spec_namespace(spec, CLONE_NEWUSER),
-		.no_pivot = opts->no_pivot,
+		.no_pivot = opts->no_pivot, .no_new_keyring = opts->no_new_keyring,
+		.id = opts->id,
 	};
 	if ((r = filter_prepare(spec->linux.seccomp, opts->root, &ctx.filter, err)) < 0)
 		goto fail;

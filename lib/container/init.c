@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "util/cleanup.h"
@@ -171,6 +172,14 @@ int init_main(struct init_ctx *c)
 		if ((r = console_setup(c->console_fd, p, &err)) < 0)
 			init_fail(c, &err);
 		close(c->console_fd);
+	}
+	/* A session keyring of its own, so keys are not shared with the host
+	 * session (runc does the same unless --no-new-keyring). */
+	if (!c->no_new_keyring &&
+	    syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, c->id) < 0 &&
+	    errno != ENOSYS && errno != EDQUOT && errno != EACCES) {
+		bh_error_set(&err, errno, "join a new session keyring");
+		init_fail(c, &err);
 	}
 	if ((r = process_find_exec(p, &exe, &err)) < 0)
 		init_fail(c, &err);

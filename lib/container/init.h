@@ -15,6 +15,8 @@ struct init_ctx {
 	unsigned long unshare_flags; /* namespaces made by unshare() in the child */
 	bool in_userns;
 	bool no_pivot;
+	bool no_new_keyring;
+	const char *id;
 	struct bh_filter filter;      /* seccomp, built by the parent */
 	bool cgroup_entered;         /* SYNC_CGROUP received */
 	bool cgroup_done;            /* ... and the cgroup namespace made */
