@@ -34,6 +34,8 @@ static int state_fill(struct bh_state *st, const struct bh_spec *spec,
 	st->owner = strdup("");
 	st->creating = true;
 	st->status = BH_STATUS_CREATING;
+	st->hooks = (spec->hooks.poststart.n ? BH_HOOKS_POSTSTART : 0) |
+		    (spec->hooks.poststop.n ? BH_HOOKS_POSTSTOP : 0);
 	if (spec->n_annotations) {
 		st->annot_keys = calloc(spec->n_annotations, sizeof(char *));
 		st->annot_values = calloc(spec->n_annotations, sizeof(char *));

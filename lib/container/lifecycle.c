@@ -136,8 +136,9 @@ int bh_container_start(const char *root, const char *id, struct bh_error *err)
 	}
 	unlinkat(sd.fd, "exec.fifo", 0);
 	st->status = BH_STATUS_RUNNING;
+	/* Parse the saved config only when there are hooks to run. */
 	struct bh_spec *spec = NULL;
-	if (access(sd.path, F_OK) == 0)
+	if (st->hooks & BH_HOOKS_POSTSTART)
 		spec = saved_spec(&sd, st);
 	if (spec && spec->hooks.poststart.n) {
 		_cleanup_free_ char *js = state_json_for_hooks(st);
@@ -249,7 +250,7 @@ int bh_container_delete(const char *root, const char *id, bool force,
 			bh_log_warn("delete %s: %s", id, ce.msg);
 		bh_cgroup_free(cg);
 	}
-	struct bh_spec *spec = saved_spec(&sd, st);
+	struct bh_spec *spec = (st->hooks & BH_HOOKS_POSTSTOP) ? saved_spec(&sd, st) : NULL;
 	r = state_dir_remove(&sd, err);
 	if (spec && spec->hooks.poststop.n) {
 		st->status = BH_STATUS_STOPPED;

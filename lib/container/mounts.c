@@ -255,6 +255,81 @@ links:
 	return 0;
 }
 
+static bool has_option(const struct bh_spec_mount *m, const char *opt)
+{
+	for (size_t i = 0; i < m->n_options; i++)
+		if (!strcmp(m->options[i], opt))
+			return true;
+	return false;
+}
+
+/* tmpcopyup (crun/podman): the tmpfs starts with what the rootfs had
+ * there.  Only dirs, regular files and symlinks; nothing is followed. */
+static int copy_tree(int from, int to, int depth)
+{
+	if (depth > 32)
+		return -ELOOP;
+	int dfd = dup(from);
+	if (dfd < 0)
+		return -errno;
+	DIR *d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return -errno;
+	}
+	struct dirent *e;
+	int r = 0;
+	while (r == 0 && (e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		struct stat sb;
+		if (fstatat(from, e->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (S_ISDIR(sb.st_mode)) {
+			if (mkdirat(to, e->d_name, sb.st_mode & 07777) < 0 && errno != EEXIST) {
+				r = -errno;
+				break;
+			}
+			int a = openat(from, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			int b = openat(to, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (a >= 0 && b >= 0)
+				r = copy_tree(a, b, depth + 1);
+			if (a >= 0)
+				close(a);
+			if (b >= 0)
+				close(b);
+		} else if (S_ISLNK(sb.st_mode)) {
+			char tgt[4096];
+			ssize_t n = readlinkat(from, e->d_name, tgt, sizeof(tgt) - 1);
+			if (n < 0)
+				continue;
+			tgt[n] = '\0';
+			if (symlinkat(tgt, to, e->d_name) < 0 && errno != EEXIST)
+				r = -errno;
+		} else if (S_ISREG(sb.st_mode)) {
+			int a = openat(from, e->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+			int b = openat(to, e->d_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+				       sb.st_mode & 07777);
+			char buf[65536];
+			ssize_t n;
+			while (a >= 0 && b >= 0 && (n = read(a, buf, sizeof(buf))) > 0)
+				if (write(b, buf, (size_t)n) != n) {
+					r = -EIO;
+					break;
+				}
+			if (a >= 0)
+				close(a);
+			if (b >= 0)
+				close(b);
+		} else {
+			continue;
+		}
+		fchownat(to, e->d_name, sb.st_uid, sb.st_gid, AT_SYMLINK_NOFOLLOW);
+	}
+	closedir(d);
+	return r;
+}
+
 static int mount_one(const struct bh_spec *spec, const struct bh_spec_mount *m,
 		     int rootfd, bool in_userns, struct bh_error *err)
 {
@@ -287,7 +362,31 @@ static int mount_one(const struct bh_spec *spec, const struct bh_spec_mount *m,
 		}
 	} else {
 		const char *type = m->type ? m->type : "none";
-		if (mount(m->source ? m->source : type, target, type,
+		int below = -1;
+		if (!strcmp(type, "tmpfs") && has_option(m, "tmpcopyup"))
+			below = open(target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (below >= 0) {
+			r = mount(m->source ? m->source : type, target, type,
+				  m->flags & ~(MS_REC | MS_RDONLY), m->data);
+			int e = errno;
+			int above = r == 0 ? mounts_open_in_root(rootfd, m->destination, false, false, err) : -1;
+			char ap[64];
+			fd_path(above, ap, sizeof(ap));
+			int dfd = above >= 0 ? open(ap, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+			int cr = dfd >= 0 ? copy_tree(below, dfd, 0) : 0;
+			if (dfd >= 0)
+				close(dfd);
+			if (above >= 0 && (m->flags & MS_RDONLY))
+				mount(NULL, ap, NULL, MS_REMOUNT | MS_RDONLY | (m->flags & ~MS_REC), m->data);
+			if (above >= 0)
+				close(above);
+			close(below);
+			if (r < 0)
+				return bh_error_set(err, e, "mount tmpfs on %s", m->destination);
+			if (cr < 0)
+				return bh_error_set(err, -cr, "tmpcopyup %s", m->destination);
+			r = 0;
+		} else if (mount(m->source ? m->source : type, target, type,
 			  m->flags & ~MS_REC, m->data) < 0) {
 			int e = errno;
 			/* sysfs needs a network namespace we own; fall back to

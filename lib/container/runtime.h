@@ -56,7 +56,10 @@ struct bh_state {
 	unsigned long long start_time; /* /proc/<pid>/stat field 22 */
 	char *cgroup_path;
 	bool creating;
+	unsigned hooks;             /* BH_HOOKS_*: which late hooks the spec has */
 };
+#define BH_HOOKS_POSTSTART 1u
+#define BH_HOOKS_POSTSTOP 2u
 
 /* Create: the init is left blocked before execve until start.
  * *pid gets the init's host pid. */

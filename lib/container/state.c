@@ -233,9 +233,10 @@ int state_write(struct bh_state_dir *sd, const struct bh_state *st,
 {
 	json_t *o = state_public_json(st);
 	json_object_set_new(o, "pid", json_integer(st->pid));
-	json_object_set_new(o, "bulkhead", json_pack("{s:I, s:s?, s:b}",
+	json_object_set_new(o, "bulkhead", json_pack("{s:I, s:s?, s:b, s:i}",
 		"start_time", (json_int_t)st->start_time,
-		"cgroup", st->cgroup_path, "creating", st->creating));
+		"cgroup", st->cgroup_path, "creating", st->creating,
+		"hooks", (int)st->hooks));
 	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	if (!s)
@@ -399,6 +400,7 @@ int state_read(struct bh_state_dir *sd, const char *id, struct bh_state **out,
 	st->start_time = (unsigned long long)json_integer_value(json_object_get(priv, "start_time"));
 	st->cgroup_path = json_strdup(priv, "cgroup");
 	st->creating = json_is_true(json_object_get(priv, "creating"));
+	st->hooks = (unsigned)json_integer_value(json_object_get(priv, "hooks"));
 	json_decref(o);
 	state_refresh(sd, st);
 	*out = st;
