@@ -69,10 +69,15 @@ static json_t *default_mounts(bool rootless)
 		mount_json("/sys/fs/cgroup", "cgroup", "cgroup", "nosuid,noexec,nodev,relatime,ro"));
 }
 
+/* minor < 0: any minor.  Written by leaving "minor" out, which every
+ * runtime reads as a wildcard (crun writes a literal -1 and fails). */
 static json_t *device_rule(const char *type, int major, int minor)
 {
-	return json_pack("{s:b, s:s, s:i, s:i, s:s}", "allow", 1, "type", type,
-			 "major", major, "minor", minor, "access", "rwm");
+	json_t *r = json_pack("{s:b, s:s, s:i, s:s}", "allow", 1, "type", type,
+			      "major", major, "access", "rwm");
+	if (r && minor >= 0)
+		json_object_set_new(r, "minor", json_integer(minor));
+	return r;
 }
 
 static json_t *default_resources(void)
