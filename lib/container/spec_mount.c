@@ -113,10 +113,9 @@ static int mount_options(struct sp_ctx *c, const char *path, struct bh_spec_moun
 			m->propagation = p;
 			continue;
 		}
-		if (strcmp(o, "tmpcopyup") == 0) {
-			sp_warn(c, e, "\"tmpcopyup\" is not supported, ignored");
+		/* Kept in options, acted on by the runtime (mounts.c). */
+		if (strcmp(o, "tmpcopyup") == 0)
 			continue;
-		}
 		if (strcmp(o, "idmap") == 0 || strcmp(o, "ridmap") == 0)
 			return sp_fail(c, e, "\"%s\" (idmapped mounts) is not supported", o);
 		if (mount_is_recursive_attr(o))
