@@ -2,8 +2,30 @@
  * signals to it, delete the container and exit with its status. */
 #include "cli.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+
+#include "container/cgroup.h"
+
+/* A container killed by SIGKILL may have been the memory limit: say so,
+ * because exit status 137 alone does not tell an OOM kill from `kill -9`. */
+static void run_report_oom(const char *id)
+{
+	struct bh_state *st = NULL;
+	struct bh_cgroup *cg = NULL;
+	struct bh_cgroup_stats cs;
+
+	if (bh_container_state(cli.root, id, &st, NULL) == 0 && st->cgroup_path &&
+	    bh_cgroup_open(st->cgroup_path, &cg, NULL) == 0 &&
+	    bh_cgroup_stats(cg, &cs, NULL) == 0 && cs.oom_kills > 0)
+		fprintf(stderr, "bulkhead: run: container %s: killed by the OOM killer "
+			"(memory limit %llu bytes, %llu OOM kill(s))\n", id,
+			(unsigned long long)cs.mem_limit, (unsigned long long)cs.oom_kills);
+	if (cg)
+		bh_cgroup_free(cg);
+	bh_state_free(st);
+}
 
 int cmd_run(int argc, char **argv)
 {
@@ -30,6 +52,8 @@ int cmd_run(int argc, char **argv)
 	} else {
 		status = cli_wait_forward(pid);
 	}
+	if (status == 128 + 9)
+		run_report_oom(a.id);
 	if (bh_container_delete(cli.root, a.id, true, &err) < 0)
 		cli_fail("run", &err);
 	return status;
