@@ -164,6 +164,16 @@ masked_path() {
 	[[ "$output" != *SUCCEEDED* ]]
 }
 
+@test "attack: memory hog OOM kill is reported to the user by bulkhead run" {
+	[ "$RT_NAME" = bulkhead ] || skip "the OOM message is bulkhead's own ($RT_NAME has none)"
+	cfg '.linux.resources.memory={"limit":33554432}'
+	args /attack memhog 512
+	run rt_run
+	echo "$output"
+	[ "$status" -eq 137 ]
+	[[ "$output" == *"killed by the OOM killer (memory limit 33554432 bytes"* ]]
+}
+
 @test "attack: memory hog OOM kill is counted in the container's cgroup" {
 	cfg '.linux.resources.memory={"limit":33554432}'
 	# pid 1 waits on a fifo-less handshake: the hog starts after we read the cgroup.
