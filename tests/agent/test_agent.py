@@ -78,9 +78,9 @@ ready = ""
 for _ in range(20):
     line = agent.stdout.readline()
     ready += line
-    if not line or "ready" in line:
+    if not line or "bulkhead-agent: ready" in line:
         break
-if "ready" not in ready:
+if "bulkhead-agent: ready" not in ready:
     tap(False, "agent starts and says ready", ready)
     print(f"1..{n}")
     sys.exit(1)
