@@ -61,9 +61,9 @@ static int rules_common(scmp_filter_ctx ctx, const struct vmm_seccomp_params *p)
 	    (r = ALLOW(ctx, mmap, 1, SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0))) < 0 ||
 	    (r = ALLOW(ctx, mprotect, 1, SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0))) < 0 ||
 	    /* Kicks between our own threads (pthread_kill); no other process. */
-	    (r = ALLOW(ctx, tgkill, 1, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()))) < 0 ||
-	    (r = ALLOW(ctx, ioctl, 2, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)p->vm_fd),
-		       SCMP_A1(SCMP_CMP_EQ, KVM_IRQ_LINE))) < 0)
+	    (r = ALLOW(ctx, tgkill, 1, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid(), 0))) < 0 ||
+	    (r = ALLOW(ctx, ioctl, 2, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)p->vm_fd, 0),
+		       SCMP_A1(SCMP_CMP_EQ, KVM_IRQ_LINE, 0))) < 0)
 		return r;
 	return 0;
 }
@@ -80,7 +80,7 @@ static int rules_devices(scmp_filter_ctx ctx)
 	};
 	int r;
 	if ((r = add_list(ctx, nrs, sizeof(nrs) / sizeof(nrs[0]))) < 0 ||
-	    (r = ALLOW(ctx, socket, 1, SCMP_A0(SCMP_CMP_EQ, AF_UNIX))) < 0)
+	    (r = ALLOW(ctx, socket, 1, SCMP_A0(SCMP_CMP_EQ, AF_UNIX, 0))) < 0)
 		return r;
 	return 0;
 }
@@ -89,8 +89,8 @@ static int rules_vcpu(scmp_filter_ctx ctx, const struct vmm_seccomp_params *p, i
 {
 	static const unsigned long reqs[] = { KVM_RUN, KVM_GET_MP_STATE, KVM_GET_REGS };
 	for (size_t i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {
-		int r = ALLOW(ctx, ioctl, 2, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)fd),
-			      SCMP_A1(SCMP_CMP_EQ, reqs[i]));
+		int r = ALLOW(ctx, ioctl, 2, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)fd, 0),
+			      SCMP_A1(SCMP_CMP_EQ, reqs[i], 0));
 		if (r < 0)
 			return r;
 	}
