@@ -184,6 +184,23 @@ static int stdio_attach(struct stdio_setup *s, struct agent_proc *p, json_t *rep
 	return 0;
 }
 
+/* The event loop blocks SIGCHLD, SIGTERM, SIGINT and SIGPWR for its
+ * signalfd, and a mask is inherited across fork and exec: a container
+ * would start with SIGTERM blocked.  Unblock around the engine's fork;
+ * a SIGCHLD lost in that window is made up for by reaping once the new
+ * process is in the table (procs_add). */
+static void child_mask_open(sigset_t *old)
+{
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, old);
+}
+
+static void child_mask_close(const sigset_t *old)
+{
+	sigprocmask(SIG_SETMASK, old, NULL);
+}
+
 /* ---- rootfs ---- */
 static int bundle_path(char *out, size_t n, const char *id, const char *leaf)
 {
@@ -352,9 +369,12 @@ static void m_create(struct agent_conn *c, const struct bh_request *req)
 				       .config_json = text, .foreground = true };
 	int saved[3];
 	pid_t pid = 0;
+	sigset_t mask;
 	int r = stdio_swap_in(&sio, saved);
+	child_mask_open(&mask);
 	if (r == 0)
 		r = bh_container_create(spec, &opts, &pid, &err);
+	child_mask_close(&mask);
 	stdio_swap_out(saved);
 	if (r < 0)
 		goto fail;
@@ -364,6 +384,7 @@ static void m_create(struct agent_conn *c, const struct bh_request *req)
 		bh_container_delete(AGENT_STATE_ROOT, id, true, NULL);
 		goto fail;
 	}
+	procs_reap();
 	json_t *res = json_pack("{s:i}", "pid", pid);
 	stdio_attach(&sio, p, res);
 	bh_spec_free(spec);
@@ -416,9 +437,12 @@ static void m_exec(struct agent_conn *c, const struct bh_request *req)
 	struct bh_exec_opts opts = { 0 };
 	int saved[3];
 	pid_t pid = 0;
+	sigset_t mask;
 	int r = stdio_swap_in(&sio, saved);
+	child_mask_open(&mask);
 	if (r == 0)
 		r = bh_container_exec(AGENT_STATE_ROOT, id, proc, &opts, &pid, &err);
+	child_mask_close(&mask);
 	stdio_swap_out(saved);
 	if (r < 0)
 		goto fail;
@@ -429,6 +453,7 @@ static void m_exec(struct agent_conn *c, const struct bh_request *req)
 		bh_error_setx(&err, ENOSPC, "too many processes");
 		goto fail;
 	}
+	procs_reap();
 	json_t *res = json_pack("{s:i,s:i}", "pid", pid, "exec_id", eid);
 	stdio_attach(&sio, p, res);
 	bh_spec_process_free(proc);

@@ -232,6 +232,23 @@ int agent_call(struct agent_client *c, enum bh_proto_method m, json_t *params,
 	return recv_reply(c, m, id, deadline, result, err);
 }
 
+int agent_send(struct agent_client *c, enum bh_proto_method m, json_t *params,
+	       int timeout_ms, uint64_t *id, struct bh_error *err)
+{
+	if (c->fd < 0) {
+		json_decref(params);
+		return bh_error_setx(err, ENOTCONN, "agent: not connected");
+	}
+	return send_request(c, m, params, timeout_ms < 0 ? -1 : agent_now_ms() + timeout_ms, id, err);
+}
+
+int agent_recv(struct agent_client *c, enum bh_proto_method m, uint64_t id,
+	       int timeout_ms, json_t **result, struct bh_error *err)
+{
+	*result = NULL;
+	return recv_reply(c, m, id, timeout_ms < 0 ? -1 : agent_now_ms() + timeout_ms, result, err);
+}
+
 static bool retryable(int e)
 {
 	return e == ENOENT || e == ECONNREFUSED || e == ECONNRESET || e == EPIPE ||

@@ -47,6 +47,14 @@ void agent_client_close(struct agent_client *c);
 int agent_call(struct agent_client *c, enum bh_proto_method m, json_t *params,
 	       int timeout_ms, json_t **result, struct bh_error *err);
 
+/* The two halves of agent_call, for callers that send more requests while
+ * one reply is outstanding (a signal while waiting).  agent_recv returns
+ * -ETIMEDOUT with the connection still usable when timeout_ms passes. */
+int agent_send(struct agent_client *c, enum bh_proto_method m, json_t *params,
+	       int timeout_ms, uint64_t *id, struct bh_error *err);
+int agent_recv(struct agent_client *c, enum bh_proto_method m, uint64_t id,
+	       int timeout_ms, json_t **result, struct bh_error *err);
+
 /* Open a connection to the agent and ping it until it answers or the
  * deadline passes.  alive (may be NULL) is asked between tries whether the
  * VM is still running, so a dead VM fails fast with its reason in err. */

@@ -95,6 +95,59 @@ static json_t *default_config(struct bh_error *err)
 	return cfg;
 }
 
+/* Signals that reach `tenant run`/`exec` go to the container process. */
+static volatile sig_atomic_t fwd_sig;
+static void fwd_handler(int sig)
+{
+	fwd_sig = sig;
+}
+
+static void forward_signals(bool on)
+{
+	static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2 };
+	struct sigaction sa = { .sa_handler = on ? fwd_handler : SIG_DFL };
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
+/* Send a pending forwarded signal to the container (reply not awaited). */
+static void forward_pending(struct agent_client *ac, const char *id, unsigned exec_id)
+{
+	int sig = fwd_sig;
+	if (!sig)
+		return;
+	uint64_t sid;
+	struct bh_error e2 = { 0 };
+	fwd_sig = 0;
+	json_t *sp = json_pack("{s:s,s:i}", "id", id, "signal", sig);
+	if (exec_id)
+		json_object_set_new(sp, "exec_id", json_integer(exec_id));
+	/* its reply is dropped by agent_recv: it has another id */
+	if (agent_send(ac, BH_M_SIGNAL, sp, 5000, &sid, &e2) < 0)
+		fprintf(stderr, "bulkhead: tenant: forwarding signal %d: %s\n", sig, e2.msg);
+}
+
+/* wait, with signals forwarded as `signal` requests on the same
+ * connection (the agent answers requests out of order). */
+static int wait_forwarding(struct agent_client *ac, const char *id, unsigned exec_id,
+			   json_t *params, json_t **res, struct bh_error *err)
+{
+	uint64_t wid;
+	int r = agent_send(ac, BH_M_WAIT, params, 10000, &wid, err);
+	if (r < 0)
+		return r;
+	forward_signals(true);
+	for (;;) {
+		r = agent_recv(ac, BH_M_WAIT, wid, 250, res, err);
+		if (r != -ETIMEDOUT)
+			break;
+		forward_pending(ac, id, exec_id);
+	}
+	forward_signals(false);
+	return r;
+}
+
 /* Wait for a process and relay its captured output; returns its status. */
 static int wait_and_relay(struct agent_client *ac, const struct tenant *t, const char *id,
 			  unsigned exec_id, int *status, struct bh_error *err)
@@ -103,7 +156,7 @@ static int wait_and_relay(struct agent_client *ac, const struct tenant *t, const
 	json_t *p = json_pack("{s:s}", "id", id);
 	if (exec_id)
 		json_object_set_new(p, "exec_id", json_integer(exec_id));
-	if (agent_call(ac, BH_M_WAIT, p, -1, &res, err) < 0) {
+	if (wait_forwarding(ac, id, exec_id, p, &res, err) < 0) {
 		/* A VM being killed closes the channel just before it is gone. */
 		for (int i = 0; i < 20 && tenant_vm_alive(t); i++)
 			usleep(50 * 1000);
@@ -161,7 +214,7 @@ static int stream_open(const struct tenant *t, json_t *streams, const char *whic
 
 /* Copy our stdin to the container and its stdout/stderr to ours until
  * both outputs end. */
-static void stream_relay(int sin, int sout, int serr)
+static void stream_relay(int sin, int sout, int serr, struct agent_client *ac, const char *id)
 {
 	struct pollfd p[3] = { { .fd = 0, .events = POLLIN }, { .fd = sout, .events = POLLIN },
 			       { .fd = serr, .events = POLLIN } };
@@ -170,11 +223,12 @@ static void stream_relay(int sin, int sout, int serr)
 	if (!in_open)
 		p[0].fd = -1;
 	while (p[1].fd >= 0 || p[2].fd >= 0) {
-		if (poll(p, 3, -1) < 0) {
-			if (errno == EINTR)
-				continue;
+		forward_pending(ac, id, 0);
+		int pr = poll(p, 3, 250);
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr < 0)
 			break;
-		}
 		for (int i = 0; i < 3; i++) {
 			if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
 				continue;
@@ -389,7 +443,8 @@ int tenant_cmd_run(int argc, char **argv)
 			close(sfd[0]);
 			sfd[0] = -1;
 		}
-		stream_relay(sfd[0], sfd[1], sfd[2]);
+		forward_signals(true);
+		stream_relay(sfd[0], sfd[1], sfd[2], &ac, id);
 	}
 	if (wait_and_relay(&ac, &t, id, 0, &status, &err) < 0)
 		goto out;

@@ -51,7 +51,7 @@ def check(name, fn):
         tap(False, name, f"{type(e).__name__}: {e}")
 
 
-PLANNED = 16
+PLANNED = 17
 if os.geteuid() != 0:
     skip_all("needs root (namespaces, cgroups)", PLANNED)
 for b in (AGENT, CLI):
@@ -120,6 +120,14 @@ def run_capture(cid, args):
     res = a.call("wait", id=cid)
     a.call("delete", id=cid)
     return res
+
+
+def t_sigmask():
+    # The agent blocks signals for its signalfd; a container must not
+    # inherit that mask (a blocked SIGTERM would make `kill` a no-op).
+    res = run_capture("mask1", ["sh", "-c", "grep -E '^Sig(Blk|Ign):' /proc/self/status"])
+    out, _ = decode_output(res)
+    assert "SigBlk:\t0000000000000000" in out, out
 
 
 def t_echo():
@@ -296,6 +304,7 @@ def t_shutdown_cleans_up():
 for name, fn in [("ping returns protocol version 1 and features", t_ping),
                  ("create/start/wait captures stdout and stderr, delete leaves nothing", t_echo),
                  ("exit status comes back through wait", t_exit_code),
+                 ("containers start with no signals blocked", t_sigmask),
                  ("agent containers get the default caps, no_new_privs, seccomp; mount fails", t_security_inside),
                  ("exec into a running container; a signal to an exec'd process", t_exec_and_signal),
                  ("stats of a container and of the VM", t_stats),
