@@ -140,6 +140,9 @@ int init_main(struct init_ctx *c)
 			init_fail(c, &err);
 		}
 	}
+	if ((c->clone_flags | c->unshare_flags) & CLONE_NEWNET &&
+	    (r = ns_loopback_up(&err)) < 0)
+		init_fail(c, &err);
 	if (spec->hostname && sethostname(spec->hostname, strlen(spec->hostname)) < 0) {
 		bh_error_set(&err, errno, "sethostname %s", spec->hostname);
 		init_fail(c, &err);

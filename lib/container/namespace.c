@@ -3,9 +3,12 @@
 #include "container/rt_internal.h"
 
 #include <fcntl.h>
+#include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "util/cleanup.h"
@@ -118,4 +121,19 @@ int userns_write_maps(pid_t pid, const struct bh_spec *spec, struct bh_error *er
 	if (format_map(l->gid_mappings, l->n_gid_mappings, buf, sizeof(buf)) < 0)
 		return bh_error_setx(err, E2BIG, "linux.gidMappings: too many entries");
 	return write_proc_file(pid, "gid_map", buf, err);
+}
+
+int ns_loopback_up(struct bh_error *err)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	_cleanup_close_ int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (s < 0)
+		return bh_error_set(err, errno, "loopback: socket");
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+		return bh_error_set(err, errno, "loopback: get lo flags");
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+		return bh_error_set(err, errno, "loopback: bring lo up");
+	return 0;
 }

@@ -66,6 +66,8 @@ int sync_expect(int fd, int type, struct bh_error *err);
 /* Namespaces the spec wants created (CLONE_* flags) and joined. */
 unsigned long ns_new_flags(const struct bh_spec *spec);
 int ns_join_all(const struct bh_spec *spec, struct bh_error *err);
+/* Bring up lo in a new network namespace, as runc and crun do. */
+int ns_loopback_up(struct bh_error *err);
 int userns_write_maps(pid_t pid, const struct bh_spec *spec,
 		      struct bh_error *err);
 

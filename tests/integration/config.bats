@@ -16,6 +16,16 @@ teardown() { bt_teardown; }
 	[ "$(hostname)" != bt-host ]
 }
 
+@test "a new network namespace has loopback up (as runc and crun do)" {
+	args sh -c 'ip -o link show | cut -d: -f2 | tr -d " "; ip -o link show lo'
+	run rt_run
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(head -1 <<<"$output")" = lo ]
+	[[ "$output" == *"<LOOPBACK,UP,LOWER_UP>"* ]]
+	[ "$(wc -l <<<"$output")" -eq 2 ]
+}
+
 @test "env from config" {
 	cfg '.process.env += ["BT_FOO=bar baz"]'
 	args sh -c 'echo "[$BT_FOO]"'
