@@ -1,4 +1,5 @@
-# bulkhead-agent: a static binary, /init of the guest initramfs.
+# bulkhead-agent: a static binary, /init of the guest initramfs (dynamic in
+# sanitizer builds, whose runtimes do not link statically; those test it on the host).
 AGENT_SRCS := $(sort $(wildcard guest-agent/*.c))
 AGENT_OBJS := $(AGENT_SRCS:%.c=$(BUILD)/%.o)
 AGENT_BIN  := $(BUILD)/bin/bulkhead-agent
@@ -6,7 +7,7 @@ BINS       += $(AGENT_BIN)
 
 $(AGENT_BIN): $(AGENT_OBJS) $(LIBBH)
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN) -static -o $@ $(AGENT_OBJS) $(LIBBH) $(LIBBH_LDLIBS) $(LDFLAGS)
+	$(CC) $(SAN) $(if $(SAN),,-static) -o $@ $(AGENT_OBJS) $(LIBBH) $(LIBBH_LDLIBS) $(LDFLAGS)
 
 # The tenant VM initramfs (/init = the agent); `bulkhead tenant up` looks for
 # it next to the binaries, in $(BUILD)/images/.
