@@ -241,7 +241,9 @@ static void relay_pump(struct relay *r)
 	}
 }
 
-static void stream_attach(struct agent_conn *c, const char *token)
+/* rest/nrest: bytes that came in the same read as the token frame; for
+ * stdin they are the first bytes for the process and must not be lost. */
+static void stream_attach(struct agent_conn *c, const char *token, const char *rest, size_t nrest)
 {
 	for (size_t i = 0; i < sizeof(streams) / sizeof(streams[0]); i++) {
 		struct stream *s = &streams[i];
@@ -265,6 +267,10 @@ static void stream_attach(struct agent_conn *c, const char *token)
 		fcntl(r->in.fd, F_SETFL, O_NONBLOCK);
 		fcntl(r->out.fd, F_SETFL, O_NONBLOCK);
 		s->used = false;
+		if (!s->out && nrest > 0) {
+			memcpy(r->buf, rest, nrest < sizeof(r->buf) ? nrest : sizeof(r->buf));
+			r->len = nrest < sizeof(r->buf) ? nrest : sizeof(r->buf);
+		}
 		loop_add(&r->in, EPOLLIN);
 		loop_add(&r->out, 0);
 		relay_pump(r);
@@ -277,7 +283,7 @@ static void stream_attach(struct agent_conn *c, const char *token)
 }
 
 /* Returns true when c was consumed (became a stream or was closed). */
-static bool conn_frame(struct agent_conn *c, json_t *msg)
+static bool conn_frame(struct agent_conn *c, json_t *msg, const char *rest, size_t nrest)
 {
 	struct bh_request req;
 	struct bh_error err = { 0 };
@@ -288,7 +294,7 @@ static bool conn_frame(struct agent_conn *c, json_t *msg)
 		char token[40];
 		snprintf(token, sizeof(token), "%s", json_string_value(tok));
 		json_decref(msg);
-		stream_attach(c, token);
+		stream_attach(c, token, rest, nrest);
 		return true;
 	}
 	c->stream_pending = false;
@@ -341,7 +347,7 @@ static void conn_readable(struct agent_conn *c)
 			return;
 		}
 		off += used;
-		if (msg && (conn_frame(c, msg) || shutting_down))
+		if (msg && (conn_frame(c, msg, buf + off, (size_t)n - off) || shutting_down))
 			return;
 	}
 }

@@ -56,11 +56,12 @@ class Agent:
         self.sock.sendall(data)
         return recv_frame(self.sock)
 
-    def stream(self, token):
+    def stream(self, token, first=b""):
+        """first: bytes sent in the same write as the token frame."""
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         s.settimeout(30)
         s.connect(self.path)
-        s.sendall(frame({"stream": token}))
+        s.sendall(frame({"stream": token}) + first)
         return s
 
     def close(self):

@@ -51,7 +51,7 @@ def check(name, fn):
         tap(False, name, f"{type(e).__name__}: {e}")
 
 
-PLANNED = 17
+PLANNED = 18
 if os.geteuid() != 0:
     skip_all("needs root (namespaces, cgroups)", PLANNED)
 for b in (AGENT, CLI):
@@ -128,6 +128,27 @@ def t_sigmask():
     res = run_capture("mask1", ["sh", "-c", "grep -E '^Sig(Blk|Ign):' /proc/self/status"])
     out, _ = decode_output(res)
     assert "SigBlk:\t0000000000000000" in out, out
+
+
+def t_stream_first_bytes():
+    # stdin bytes that arrive in the same read as the stream token frame
+    r = a.call("create", id="str2", config=config(["sh", "-c", "read x; echo got:$x"]),
+               rootfs={"path": rootfs}, stdio="streams")
+    st = r["streams"]
+    sin = a.stream(st["stdin"], first=b"early\n")
+    sout = a.stream(st["stdout"])
+    a.stream(st["stderr"]).close()
+    a.call("start", id="str2")
+    sin.close()
+    data = b""
+    while True:
+        chunk = sout.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    a.call("wait", id="str2")
+    a.call("delete", id="str2")
+    assert data == b"got:early\n", data
 
 
 def t_echo():
@@ -305,6 +326,7 @@ for name, fn in [("ping returns protocol version 1 and features", t_ping),
                  ("create/start/wait captures stdout and stderr, delete leaves nothing", t_echo),
                  ("exit status comes back through wait", t_exit_code),
                  ("containers start with no signals blocked", t_sigmask),
+                 ("stdin bytes sent together with the stream token reach the process", t_stream_first_bytes),
                  ("agent containers get the default caps, no_new_privs, seccomp; mount fails", t_security_inside),
                  ("exec into a running container; a signal to an exec'd process", t_exec_and_signal),
                  ("stats of a container and of the VM", t_stats),
