@@ -23,6 +23,23 @@
 
 #include "util/log.h"
 
+/* Intrusive lists of what the loop owns, so shutdown can free it all. */
+#define LIST_ADD(head, x) do {                                   \
+		(x)->prev = NULL;                                \
+		(x)->next = (head);                              \
+		if (head)                                        \
+			(head)->prev = (x);                      \
+		(head) = (x);                                    \
+	} while (0)
+#define LIST_DEL(head, x) do {                                   \
+		if ((x)->prev)                                   \
+			(x)->prev->next = (x)->next;             \
+		else                                             \
+			(head) = (x)->next;                      \
+		if ((x)->next)                                   \
+			(x)->next->prev = (x)->prev;             \
+	} while (0)
+
 enum watch_kind { W_LISTEN, W_SERIAL, W_CONN, W_RELAY_IN, W_RELAY_OUT, W_SIGNAL, W_TIMER, W_CAPTURE };
 
 struct watch {
@@ -36,10 +53,12 @@ struct agent_conn {
 	struct bh_frame_decoder dec;
 	bool serial;            /* the virtio-serial port: never closed, re-armed */
 	bool stream_pending;    /* a vsock conn whose first frame may be a stream token */
+	struct agent_conn *prev, *next;  /* all live connections, freed at shutdown */
 };
 
 /* One direction of stdio between a pipe and a host connection. */
 struct relay {
+	struct relay *prev, *next;  /* all live relays, freed at shutdown */
 	struct watch in, out;
 	char buf[16384];
 	size_t len, off;
@@ -49,6 +68,7 @@ struct relay {
 /* Output of a process kept for the wait reply (stdio "capture"), for
  * transports that carry one connection only (virtio-serial). */
 struct capture {
+	struct capture *prev, *next;  /* all live captures, freed at shutdown */
 	struct watch w;
 	struct agent_proc *p;
 	int which;
@@ -85,8 +105,18 @@ void server_request_shutdown(void)
 	shutting_down = true;
 }
 
+static struct agent_conn *conns;
+static struct relay *relays;
+static struct capture *captures;
+
+static void conn_unlink(struct agent_conn *c)
+{
+	LIST_DEL(conns, c);
+}
+
 static void conn_close(struct agent_conn *c)
 {
+	conn_unlink(c);
 	procs_drop_waiter(c);
 	epoll_ctl(ep, EPOLL_CTL_DEL, c->w.fd, NULL);
 	close(c->w.fd);
@@ -170,6 +200,7 @@ int server_capture(int fd, struct agent_proc *p, int which)
 		free(c);
 		return -errno;
 	}
+	LIST_ADD(captures, c);
 	return 0;
 }
 
@@ -185,12 +216,14 @@ static void capture_readable(struct capture *c)
 	}
 	epoll_ctl(ep, EPOLL_CTL_DEL, c->w.fd, NULL);
 	close(c->w.fd);
+	LIST_DEL(captures, c);
 	procs_capture_eof(c->p, c->which);
 	free(c);
 }
 
 static void relay_free(struct relay *r)
 {
+	LIST_DEL(relays, r);
 	if (r->in.fd >= 0) {
 		epoll_ctl(ep, EPOLL_CTL_DEL, r->in.fd, NULL);
 		close(r->in.fd);
@@ -252,10 +285,12 @@ static void stream_attach(struct agent_conn *c, const char *token, const char *r
 		struct relay *r = calloc(1, sizeof(*r));
 		if (!r)
 			break;
+		LIST_ADD(relays, r);
 		int cfd = c->w.fd;
 		/* The connection now belongs to the relay. */
 		epoll_ctl(ep, EPOLL_CTL_DEL, cfd, NULL);
 		bh_frame_decoder_reset(&c->dec);
+		conn_unlink(c);
 		free(c);
 		if (s->out) {
 			r->in = (struct watch){ W_RELAY_IN, s->fd, r };
@@ -368,6 +403,7 @@ static struct agent_conn *conn_new(int fd, bool serial)
 		free(c);
 		return NULL;
 	}
+	LIST_ADD(conns, c);
 	return c;
 }
 
@@ -548,6 +584,17 @@ int server_run(const char *unix_path)
 				break;
 			}
 		}
+	}
+	while (conns)
+		conn_close(conns);
+	while (relays)
+		relay_free(relays);
+	while (captures) {
+		struct capture *c = captures;
+		epoll_ctl(ep, EPOLL_CTL_DEL, c->w.fd, NULL);
+		close(c->w.fd);
+		LIST_DEL(captures, c);
+		free(c);
 	}
 	return 0;
 }
