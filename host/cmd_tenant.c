@@ -48,16 +48,23 @@ static bool image_name_ok(const char *s, size_t n)
 	return true;
 }
 
-/* Remove the tenant dir: it holds only plain files and sockets. */
+/* Remove the tenant dir: plain files and sockets, and the builtin VMM's
+ * jail folder, which holds only its socket. */
 static int tenant_remove_dir(const char *dir, struct bh_error *err)
 {
 	_cleanup_closedir_ DIR *d = opendir(dir);
 	if (!d)
 		return errno == ENOENT ? 0 : bh_error_set(err, errno, "open %s", dir);
 	struct dirent *de;
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			unlinkat(dirfd(d), de->d_name, 0);
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (unlinkat(dirfd(d), de->d_name, 0) < 0 && errno == EISDIR) {
+			char sub[PATH_MAX];
+			snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name);
+			tenant_remove_dir(sub, err);
+		}
+	}
 	if (rmdir(dir) < 0 && errno != ENOENT)
 		return bh_error_set(err, errno, "remove %s", dir);
 	return 0;

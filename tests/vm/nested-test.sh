@@ -19,6 +19,20 @@ else
 	diag
 	exit 1
 fi
+# The tenant's VMM runs jailed: its own unprivileged uid, no capabilities, seccomp.
+vpid=$(cat "$R/tenants/n1/vm.pid" 2>/dev/null)
+st=$(cat "/proc/$vpid/status" 2>/dev/null)
+uid=$(echo "$st" | awk '/^Uid:/{print $2}')
+if [ -n "$uid" ] && [ "$uid" != 0 ] && echo "$st" | grep -q '^Seccomp:[[:space:]]*2' &&
+   echo "$st" | grep -q '^CapEff:[[:space:]]*0000000000000000' &&
+   ls "/proc/$vpid/root/" 2>/dev/null | grep -qx vsock.sock &&
+   ! ls "/proc/$vpid/root/" 2>/dev/null | grep -qx -e etc -e bin -e dev; then
+	echo "ok - builtin: the tenant's VMM is jailed (uid $uid, no caps, seccomp, root holds only its socket)"
+else
+	echo "not ok - builtin: the tenant's VMM is not jailed: pid=$vpid uid=$uid"; fail=1
+	echo "$st" | grep -E '^(Uid|Seccomp|CapEff)' | sed 's/^/# /'
+	ls "/proc/$vpid/root/" 2>&1 | sed 's/^/# root: /'
+fi
 o=$(timeout 60 "$P/bin/bulkhead" --root "$R" tenant run n1 --stdio capture -- sh -c 'echo hello-capture; exit 4' 2>&1 </dev/null); rc=$?
 if [ "$rc" = 4 ] && [ "$o" = hello-capture ]; then
 	echo "ok - builtin: tenant run over vsock, captured output and exit status"
