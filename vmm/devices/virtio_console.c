@@ -223,9 +223,13 @@ int virtio_console_add(struct vmm *vm, int in_fd, int out_fd, struct bh_error *e
 		return 0;
 	/* Paused until DRIVER_OK. Files and /dev/null cannot be polled: no input then. */
 	pthread_mutex_lock(&d->lock);
-	if (virtio_dev_loop_add(d, in_fd, 0, con_input, c, &e) < 0)
-		bh_log_warn("virtio-console: no guest input from fd %d: %s", in_fd, e.msg);
-	else
+	if (virtio_dev_loop_add(d, in_fd, 0, con_input, c, &e) < 0) {
+		/* EPERM: a file or /dev/null, the usual stdin of a daemon: expected. */
+		if (e.code == EPERM)
+			bh_log_debug("virtio-console: fd %d cannot be polled: no guest input", in_fd);
+		else
+			bh_log_warn("virtio-console: no guest input from fd %d: %s", in_fd, e.msg);
+	} else
 		c->in_polled = c->in_paused = true;
 	pthread_mutex_unlock(&d->lock);
 	return 0;
