@@ -80,6 +80,20 @@ void procs_capture_eof(struct agent_proc *p, int which);
 /* Reply to p's waiter if p has exited and its captured output is complete. */
 void procs_try_complete(struct agent_proc *p);
 
+/* ---- upload.c: rootfs tars sent by the host ---- */
+/* --upload-max: cap on staged bytes (0: min(1 GiB, MemTotal / 2)). */
+extern unsigned long long agent_upload_max;
+/* One `upload` chunk; *size: bytes held for that name. */
+int upload_chunk(json_t *params, long long *size, struct bh_error *err);
+/* Consume upload `name`: extract it into a new tmpfs mounted on dir (made
+ * here); on failure dir is unmounted and removed.  The staged tar is gone
+ * either way. */
+int upload_rootfs(const char *name, const char *dir, struct bh_error *err);
+/* A create that failed before its upload was extracted still consumes it. */
+void upload_discard_rootfs(json_t *rootfs);
+/* Remove every staged upload (shutdown). */
+void upload_cleanup_all(void);
+
 /* ---- handlers.c ---- */
 /* Handle one request; replies through server_send (maybe later, for wait). */
 void handlers_dispatch(struct agent_conn *c, const struct bh_request *req);

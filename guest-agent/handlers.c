@@ -256,6 +256,14 @@ static int rootfs_prepare(const char *id, json_t *rootfs, char *root, size_t n,
 			  struct bh_error *err)
 {
 	const char *path = param_str(rootfs, "path", false, err);
+	if (json_object_get(rootfs, "upload")) {
+		const char *up = param_str(rootfs, "upload", true, err);
+		if (!up)
+			return -EINVAL;
+		if (bundle_path(root, n, id, "rootfs") < 0)
+			return bh_error_setx(err, ENAMETOOLONG, "bundle path");
+		return upload_rootfs(up, root, err);
+	}
 	if (path) {
 		if (path[0] != '/')
 			return bh_error_setx(err, EINVAL, "params.rootfs.path: must be absolute");
@@ -309,8 +317,8 @@ static void m_ping(struct agent_conn *c, const struct bh_request *req)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_BOOTTIME, &ts);
-	json_t *res = json_pack("{s:i,s:[s,s,s,s,s],s:I}", "version", BH_PROTO_VERSION,
-				"features", "vsock", "serial", "capture", "streams", "overlay",
+	json_t *res = json_pack("{s:i,s:[s,s,s,s,s,s],s:I}", "version", BH_PROTO_VERSION,
+				"features", "vsock", "serial", "capture", "streams", "overlay", "upload",
 				"uptime_ms", (json_int_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 	server_send(c, bh_proto_reply(req->id, res));
 }
@@ -397,6 +405,7 @@ fail:
 	free(text);
 	if (made_bundle)
 		bundle_remove(id);
+	upload_discard_rootfs(json_object_get(req->params, "rootfs"));
 	reply_err(c, req->id, &err);
 }
 
@@ -630,6 +639,7 @@ void handlers_cleanup_all(void)
 {
 	char **ids = NULL;
 	size_t n = 0;
+	upload_cleanup_all();
 	if (bh_container_list(AGENT_STATE_ROOT, &ids, &n, NULL) < 0)
 		return;
 	for (size_t i = 0; i < n; i++) {
@@ -637,6 +647,17 @@ void handlers_cleanup_all(void)
 		bundle_remove(ids[i]);
 	}
 	bh_strv_free(ids);
+}
+
+static void m_upload(struct agent_conn *c, const struct bh_request *req)
+{
+	struct bh_error err = { 0 };
+	long long size = 0;
+	if (upload_chunk(req->params, &size, &err) < 0) {
+		reply_err(c, req->id, &err);
+		return;
+	}
+	server_send(c, bh_proto_reply(req->id, json_pack("{s:I}", "size", (json_int_t)size)));
 }
 
 static void m_shutdown(struct agent_conn *c, const struct bh_request *req)
@@ -651,7 +672,7 @@ void handlers_dispatch(struct agent_conn *c, const struct bh_request *req)
 		[BH_M_PING] = m_ping,     [BH_M_CREATE] = m_create, [BH_M_START] = m_start,
 		[BH_M_EXEC] = m_exec,     [BH_M_WAIT] = m_wait,     [BH_M_SIGNAL] = m_signal,
 		[BH_M_STATS] = m_stats,   [BH_M_UPDATE] = m_update, [BH_M_DELETE] = m_delete,
-		[BH_M_SHUTDOWN] = m_shutdown,
+		[BH_M_SHUTDOWN] = m_shutdown, [BH_M_UPLOAD] = m_upload,
 	};
 	table[req->method](c, req);
 }

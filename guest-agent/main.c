@@ -2,6 +2,7 @@
 #include "agent.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,7 +14,7 @@ char agent_bundles[512] = "/run/bulkhead-agent/bundles";
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: bulkhead-agent [--debug] [--root DIR] [--unix PATH]\n"
+	fprintf(stderr, "usage: bulkhead-agent [--debug] [--root DIR] [--unix PATH] [--upload-max BYTES]\n"
 		"  PID 1 of a bulkhead microVM; serves vsock port %d and the\n"
 		"  virtio-serial port %s. --unix also serves a Unix socket (tests).\n",
 		AGENT_VSOCK_PORT, AGENT_SERIAL_NAME);
@@ -30,6 +31,8 @@ int main(int argc, char **argv)
 			debug = true;
 		} else if (strcmp(argv[i], "--root") == 0 && i + 1 < argc) {
 			agent_state_root = argv[++i];
+		} else if (strcmp(argv[i], "--upload-max") == 0 && i + 1 < argc) {
+			agent_upload_max = strtoull(argv[++i], NULL, 10);
 		} else if (strcmp(argv[i], "--unix") == 0 && i + 1 < argc) {
 			unix_path = argv[++i];
 		} else if (pid1_is_init()) {

@@ -8,7 +8,7 @@ static const char *const method_names[BH_M_COUNT] = {
 	[BH_M_PING] = "ping",     [BH_M_CREATE] = "create", [BH_M_START] = "start",
 	[BH_M_EXEC] = "exec",     [BH_M_WAIT] = "wait",     [BH_M_SIGNAL] = "signal",
 	[BH_M_STATS] = "stats",   [BH_M_UPDATE] = "update", [BH_M_DELETE] = "delete",
-	[BH_M_SHUTDOWN] = "shutdown",
+	[BH_M_SHUTDOWN] = "shutdown", [BH_M_UPLOAD] = "upload",
 };
 
 const char *bh_proto_method_name(enum bh_proto_method m)

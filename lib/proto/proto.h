@@ -10,6 +10,7 @@
 #define BH_PROTO_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,13 +21,26 @@
 
 enum bh_proto_method {
 	BH_M_PING, BH_M_CREATE, BH_M_START, BH_M_EXEC, BH_M_WAIT, BH_M_SIGNAL,
-	BH_M_STATS, BH_M_UPDATE, BH_M_DELETE, BH_M_SHUTDOWN,
+	BH_M_STATS, BH_M_UPDATE, BH_M_DELETE, BH_M_SHUTDOWN, BH_M_UPLOAD,
 	BH_M_COUNT
 };
 
 const char *bh_proto_method_name(enum bh_proto_method m);
 /* -1 if unknown */
 int bh_proto_method_from_name(const char *name);
+
+/* ---- upload: a host file (a rootfs tar) sent to the agent in chunks ---- */
+/* Raw bytes per chunk: base64 (4/3) plus the JSON around it stays well
+ * inside one frame. */
+#define BH_PROTO_UPLOAD_CHUNK (512u * 1024)
+#define BH_PROTO_UPLOAD_NAME_MAX 64
+/* 1-64 of [A-Za-z0-9_.-], not starting with '.': a file name on both sides. */
+bool bh_proto_upload_name_valid(const char *name);
+/* Strict base64 (RFC 4648, padding required): malloc'd result. */
+char *bh_b64_encode(const void *in, size_t n);
+/* -EINVAL on any character outside the alphabet, bad padding or a length
+ * that is not a multiple of 4 (*bad_at: its offset); -ENOMEM. */
+int bh_b64_decode(const char *in, size_t n, unsigned char **out, size_t *outlen, size_t *bad_at);
 
 /* ---- framing ---- */
 struct bh_frame_decoder {
