@@ -20,7 +20,7 @@
 
 #define TENANT_USAGE \
 	"usage: bulkhead tenant up NAME [--memory SIZE] [--vcpus N] [--kernel FILE] [--initrd FILE]\n" \
-	"                          [--image NAME=FILE]... [--backend builtin|qemu] [--timeout S]\n" \
+	"                          [--image NAME=FILE]... [--backend builtin|qemu|libvirt] [--timeout S]\n" \
 	"       bulkhead tenant down NAME [--force] [--timeout S]\n" \
 	"       bulkhead tenant ls [--format table|json]\n" \
 	"       bulkhead tenant stats NAME\n" \
@@ -74,7 +74,8 @@ static int tenant_remove_dir(const char *dir, struct bh_error *err)
 static bool vm_wait_gone(const struct tenant *t, int64_t deadline)
 {
 	for (;;) {
-		waitpid(t->pid, NULL, WNOHANG);
+		if (t->pid > 0)
+			waitpid(t->pid, NULL, WNOHANG);
 		if (!tenant_vm_alive(t))
 			return true;
 		if (agent_now_ms() >= deadline)
@@ -102,6 +103,9 @@ static int vm_stop(const struct tenant *t, bool force, int timeout_ms, struct bh
 		fprintf(stderr, "bulkhead: tenant down: %s: VM did not stop in %d ms after shutdown; killing it\n",
 			t->name, timeout_ms);
 	}
+	const struct vm_backend *be = vm_backend_find(t->backend);
+	if (be && be->stop)
+		return be->stop(t, err);
 	kill(t->pid, SIGKILL);
 	if (!vm_wait_gone(t, agent_now_ms() + 5000))
 		return bh_error_setx(err, EBUSY, "tenant %s: VM pid %d survived SIGKILL", t->name, (int)t->pid);
@@ -111,6 +115,7 @@ static int vm_stop(const struct tenant *t, bool force, int timeout_ms, struct bh
 /* ---- up ---- */
 struct up_ctx {
 	struct tenant *t;
+	const struct vm_backend *be;
 	char vmlog[PATH_MAX + 16];
 };
 
@@ -125,10 +130,18 @@ static bool up_alive(void *opaque, struct bh_error *err)
 {
 	struct up_ctx *u = opaque;
 	int ws;
+	char vmerr[400], con[400];
+	if (u->be->alive) {
+		if (tenant_vm_alive(u->t))
+			return true;
+		tenant_console_tail(u->t, con, sizeof(con));
+		bh_error_setx(err, ECHILD, "VM (%s) stopped before the agent answered; console: \"%s\"",
+			      u->t->backend, con);
+		return false;
+	}
 	pid_t w = waitpid(u->t->pid, &ws, WNOHANG);
 	if (w == 0)
 		return true;
-	char vmerr[400], con[400];
 	file_tail(u->vmlog, vmerr, sizeof(vmerr));
 	tenant_console_tail(u->t, con, sizeof(con));
 	bh_error_setx(err, ECHILD, "VM (%s) exited with status %d before the agent answered; "
@@ -215,7 +228,8 @@ static int tenant_up(int argc, char **argv)
 	long vcpus = 1, timeout_s = 120;
 	const char *kernel = NULL, *initrd = NULL, *bname = NULL;
 	int c, ret = 1;
-	bool made_dir = false;
+	bool made_dir = false, started = false;
+	const struct vm_backend *be = NULL;
 	struct vm_argv va = { 0 };
 	char *kabs = NULL, *iabs = NULL;
 
@@ -275,9 +289,9 @@ static int tenant_up(int argc, char **argv)
 		goto fail;
 
 	bool hw = false;
-	const struct vm_backend *be = bname ? vm_backend_find(bname) : vm_backend_default(&hw);
+	be = bname ? vm_backend_find(bname) : vm_backend_default(&hw);
 	if (!be) {
-		bh_error_setx(&err, EINVAL, "--backend %s: expected builtin or qemu", bname);
+		bh_error_setx(&err, EINVAL, "--backend %s: expected builtin, qemu or libvirt", bname);
 		goto fail;
 	}
 	if (!bname && !hw)
@@ -345,17 +359,20 @@ static int tenant_up(int argc, char **argv)
 		goto fail;
 
 	struct vm_spec spec = {
-		.dir = t.dir, .kernel = t.kernel, .initrd = t.initrd, .sock = t.sock,
+		.name = t.name, .dir = t.dir, .kernel = t.kernel, .initrd = t.initrd, .sock = t.sock,
 		.console = t.console, .mem_mib = t.mem_mib, .vcpus = t.vcpus,
 		.n_images = t.n_images, .image_name = t.image_name, .image_file = t.image_file,
 	};
-	if (be->build_argv(&spec, &va, &err) < 0)
-		goto fail;
-	struct up_ctx u = { .t = &t };
+	struct up_ctx u = { .t = &t, .be = be };
 	snprintf(u.vmlog, sizeof(u.vmlog), "%s/vm.log", t.dir);
 	int64_t t0 = agent_now_ms();
-	if (vm_spawn(&t, va.v, u.vmlog, &err) < 0)
+	if (be->start) {
+		started = true;
+		if (be->start(&spec, &t.pid, &err) < 0)
+			goto fail;
+	} else if (be->build_argv(&spec, &va, &err) < 0 || vm_spawn(&t, va.v, u.vmlog, &err) < 0) {
 		goto fail;
+	}
 	struct agent_client ac;
 	json_t *ping = NULL;
 	if (agent_wait_ready(&ac, t.transport, t.sock, t0 + timeout_s * 1000, up_alive, &u, &ping, &err) < 0) {
@@ -383,7 +400,9 @@ static int tenant_up(int argc, char **argv)
 fail_ping:
 	json_decref(ping);
 fail:
-	if (t.pid > 0) {
+	if (started && be->stop)
+		be->stop(&t, NULL);
+	else if (t.pid > 0) {
 		kill(t.pid, SIGKILL);
 		waitpid(t.pid, NULL, 0);
 	}

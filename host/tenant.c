@@ -1,6 +1,7 @@
 /* Tenant state store: <root>/tenants/<name>/state.json, read and written
  * with jansson; process liveness checked by pid and start time. */
 #include "tenant.h"
+#include "vm_backend.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -228,6 +229,12 @@ unsigned long long tenant_proc_start_time(pid_t pid)
 
 bool tenant_vm_alive(const struct tenant *t)
 {
+	/* A VM managed elsewhere (libvirt): ask its manager.  "Cannot tell"
+	 * counts as alive: the agent channel may still work, and a stop
+	 * then reports the manager's error instead of leaving a VM behind. */
+	const struct vm_backend *be = vm_backend_find(t->backend);
+	if (be && be->alive)
+		return be->alive(t) != 0;
 	if (t->pid <= 0)
 		return false;
 	unsigned long long st = tenant_proc_start_time(t->pid);
@@ -252,6 +259,9 @@ bool tenant_vm_alive(const struct tenant *t)
 
 long tenant_vm_rss_kib(const struct tenant *t)
 {
+	const struct vm_backend *be = vm_backend_find(t->backend);
+	if (be && be->rss_kib)
+		return be->rss_kib(t);
 	char path[64], line[256];
 	long kib = -1;
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)t->pid);

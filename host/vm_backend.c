@@ -45,6 +45,8 @@ const struct vm_backend *vm_backend_find(const char *name)
 		return &vm_backend_builtin;
 	if (!strcmp(name, "qemu"))
 		return &vm_backend_qemu;
+	if (!strcmp(name, "libvirt"))
+		return &vm_backend_libvirt;
 	return NULL;
 }
 

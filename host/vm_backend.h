@@ -1,16 +1,22 @@
 /* VM backends for tenants: each knows how to turn a VM description into
  * the argv of one process (the VM), and which agent channel it gives.
- * Spawning, state and teardown are common (cmd_tenant.c). */
+ * Spawning, state and teardown are common (cmd_tenant.c).  A backend whose
+ * VM is not a process we fork (libvirt) sets the start/stop/alive hooks
+ * instead of build_argv. */
 #ifndef BH_HOST_VM_BACKEND_H
 #define BH_HOST_VM_BACKEND_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "agent_client.h"
 #include "util/error.h"
 
+struct tenant;
+
 struct vm_spec {
+	const char *name;           /* tenant name */
 	const char *dir;            /* tenant dir */
 	const char *kernel, *initrd;
 	const char *sock;           /* agent channel path */
@@ -35,10 +41,20 @@ struct vm_backend {
 	bool streams;               /* stdio over extra connections */
 	const char *sock_name;      /* file name of the agent channel in the tenant dir */
 	int (*build_argv)(const struct vm_spec *s, struct vm_argv *a, struct bh_error *err);
+	/* Hooks for VMs managed elsewhere; NULL for the process backends.
+	 * start: create and start the VM (*pid: its process where known, else 0);
+	 * stop: hard stop, nothing left (a VM that is already gone is success);
+	 * alive: 1 running, 0 gone, <0 cannot tell (negative errno);
+	 * rss_kib: resident memory of the VM, -1 when unknown. */
+	int (*start)(const struct vm_spec *s, pid_t *pid, struct bh_error *err);
+	int (*stop)(const struct tenant *t, struct bh_error *err);
+	int (*alive)(const struct tenant *t);
+	long (*rss_kib)(const struct tenant *t);
 };
 
 extern const struct vm_backend vm_backend_builtin;
 extern const struct vm_backend vm_backend_qemu;
+extern const struct vm_backend vm_backend_libvirt;
 
 const struct vm_backend *vm_backend_find(const char *name);
 /* builtin where VMX/SVM and /dev/kvm exist, else qemu (TCG). */
