@@ -257,9 +257,9 @@ static int rootfs_prepare(const char *id, json_t *rootfs, char *root, size_t n,
 {
 	const char *path = param_str(rootfs, "path", false, err);
 	if (json_object_get(rootfs, "upload")) {
-		const char *up = param_str(rootfs, "upload", true, err);
+		const char *up = json_string_value(json_object_get(rootfs, "upload"));
 		if (!up)
-			return -EINVAL;
+			return bh_error_setx(err, EINVAL, "params.rootfs.upload: expected a string");
 		if (bundle_path(root, n, id, "rootfs") < 0)
 			return bh_error_setx(err, ENAMETOOLONG, "bundle path");
 		return upload_rootfs(up, root, err);

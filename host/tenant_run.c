@@ -3,6 +3,7 @@
  * gets the same security defaults as one in bare mode. */
 #include "cli.h"
 #include "tenant.h"
+#include "vm_upload.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -254,10 +255,11 @@ static void stream_relay(int sin, int sout, int serr, struct agent_client *ac, c
 
 int tenant_cmd_run(int argc, char **argv)
 {
-	enum { O_IMAGE = 256, O_ROOTFS, O_MEM, O_PIDS, O_ENV, O_DETACH, O_ID, O_STDIO, O_INTER };
+	enum { O_IMAGE = 256, O_ROOTFS, O_UPLOAD, O_MEM, O_PIDS, O_ENV, O_DETACH, O_ID, O_STDIO, O_INTER };
 	static const struct option opts[] = {
 		{ "image", required_argument, NULL, O_IMAGE },
 		{ "rootfs", required_argument, NULL, O_ROOTFS },
+		{ "upload", required_argument, NULL, O_UPLOAD },
 		{ "memory", required_argument, NULL, O_MEM },
 		{ "pids", required_argument, NULL, O_PIDS },
 		{ "env", required_argument, NULL, O_ENV },
@@ -267,7 +269,7 @@ int tenant_cmd_run(int argc, char **argv)
 		{ "interactive", no_argument, NULL, O_INTER },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *image = NULL, *rootfs = NULL, *id = NULL;
+	const char *image = NULL, *rootfs = NULL, *upload = NULL, *id = NULL;
 	unsigned long long mem = 0;
 	long pids = 0;
 	bool detach = false;
@@ -290,6 +292,7 @@ int tenant_cmd_run(int argc, char **argv)
 		switch (c) {
 		case O_IMAGE: image = optarg; break;
 		case O_ROOTFS: rootfs = optarg; break;
+		case O_UPLOAD: upload = optarg; break;
 		case O_MEM:
 			if (tenant_parse_size(optarg, 1, &mem) < 0 || mem < (1u << 20)) {
 				json_decref(cfg);
@@ -369,9 +372,19 @@ int tenant_cmd_run(int argc, char **argv)
 	int status = 255, ret = 1;
 	int sfd[3] = { -1, -1, -1 };
 	bool created = false;
+	char upname[BH_PROTO_UPLOAD_NAME_MAX + 1];
 	if (tenant_load(cli.root, name, &t, &err) < 0)
 		goto out;
-	if (rootfs) {
+	if (!!rootfs + !!upload + !!image > 1) {
+		bh_error_setx(&err, EINVAL, "--image, --rootfs and --upload are exclusive");
+		goto out;
+	}
+	if (upload) {
+		/* The host tree goes over the agent channel as a tar; the agent
+		 * unpacks it into a tmpfs that becomes the container's root. */
+		vm_upload_name(id, upname, sizeof(upname));
+		jroot = json_pack("{s:s}", "upload", upname);
+	} else if (rootfs) {
 		if (rootfs[0] != '/') {
 			bh_error_setx(&err, EINVAL, "--rootfs %s: expected an absolute path in the guest", rootfs);
 			goto out;
@@ -410,6 +423,10 @@ int tenant_cmd_run(int argc, char **argv)
 		goto out;
 	}
 	bool streams = (want_streams < 0 ? t.streams : want_streams == 1) && !detach;
+	if (upload && vm_upload_dir(&ac, upload, upname, 60000, &err) < 0) {
+		bh_error_wrap(&err, "--upload %s", upload);
+		goto out;
+	}
 	if (agent_call(&ac, BH_M_CREATE, json_pack("{s:s,s:O,s:O,s:s}", "id", id, "config", cfg,
 						   "rootfs", jroot, "stdio",
 						   detach ? "null" : streams ? "streams" : "capture"),

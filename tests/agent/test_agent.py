@@ -3,6 +3,8 @@
 stdio capture and streams, and hostile requests.  The same agent binary is
 PID 1 in the guest; here it runs as a plain process so the protocol and the
 handlers are tested on every CI machine.  Prints TAP."""
+import base64
+import io
 import json
 import os
 import shutil
@@ -10,8 +12,10 @@ import signal
 import socket
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
+import uuid
 
 sys.path.insert(0, os.path.dirname(__file__))
 from agentlib import Agent, AgentError, decode_output, frame, recv_frame  # noqa: E402
@@ -51,7 +55,7 @@ def check(name, fn):
         tap(False, name, f"{type(e).__name__}: {e}")
 
 
-PLANNED = 18
+PLANNED = 26
 if os.geteuid() != 0:
     skip_all("needs root (namespaces, cgroups)", PLANNED)
 for b in (AGENT, CLI):
@@ -72,7 +76,8 @@ with open(os.path.join(work, "config.json")) as f:
     BASE = json.load(f)
 os.unlink(os.path.join(work, "config.json"))
 
-agent = subprocess.Popen([AGENT, "--root", root, "--unix", sock],
+UPLOAD_MAX = 16 << 20   # --upload-max: small, so the over-cap test is cheap
+agent = subprocess.Popen([AGENT, "--root", root, "--unix", sock, "--upload-max", str(UPLOAD_MAX)],
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 ready = ""
 for _ in range(20):
@@ -316,10 +321,230 @@ def t_update():
 def t_shutdown_cleans_up():
     a.call("create", id="left1", config=config(["sleep", "30"]), rootfs={"path": rootfs})
     a.call("start", id="left1")
+    upload(a, "left-up", tar_bytes(rootfs_tar_members()))
+    a.call("create", id="left2", config=config(["sleep", "30"]), rootfs={"upload": "left-up"})
+    upload(a, "left-staged", b"x" * 1000)
     a.call("shutdown")
     agent.wait(timeout=30)
     assert agent.returncode == 0, agent.returncode
     assert not leftovers("left1"), leftovers("left1")
+    assert not leftovers("left2"), leftovers("left2")
+    assert not os.path.exists(UPLOADS), os.listdir(UPLOADS)
+    assert not upload_mounts(), upload_mounts()
+
+
+# ---- rootfs uploads: a tar sent in `upload` chunks, create {"upload": NAME} ----
+UPLOADS = root + "-agent/uploads"
+CHUNK = 512 * 1024
+
+
+def upload(ag, name, data, chunk=CHUNK):
+    off = 0
+    while True:
+        part = data[off:off + chunk]
+        r = ag.call("upload", name=name, offset=off, data=base64.b64encode(part).decode())
+        off += len(part)
+        assert r["size"] == off, (r, off)
+        if off >= len(data):
+            return
+
+
+def tar_bytes(members):
+    """members: (TarInfo, bytes or None) pairs, written as-is (no name cleaning)."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tf:
+        for ti, data in members:
+            tf.addfile(ti, io.BytesIO(data) if data is not None else None)
+    return buf.getvalue()
+
+
+def rootfs_tar_members(extra=()):
+    out = []
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tf:
+        tf.add(rootfs, arcname=".")
+    buf.seek(0)
+    with tarfile.open(fileobj=buf) as tf:
+        for ti in tf.getmembers():
+            out.append((ti, tf.extractfile(ti).read() if ti.isfile() else None))
+    return out + list(extra)
+
+
+def file_member(name, data, mode=0o644):
+    ti = tarfile.TarInfo(name)
+    ti.size = len(data)
+    ti.mode = mode
+    return ti, data
+
+
+def upload_mounts():
+    with open("/proc/self/mountinfo") as f:
+        return [line for line in f if root + "-agent/bundles/" in line]
+
+
+def staged(name):
+    return os.path.exists(os.path.join(UPLOADS, name + ".tar"))
+
+
+def expect_error(code, needle, fn):
+    try:
+        fn()
+    except AgentError as e:
+        assert e.code == code, e
+        assert needle in e.message, e.message
+        return e
+    raise AssertionError(f"expected {code} ({needle}), got success")
+
+
+def t_upload_run():
+    assert "upload" in a.call("ping")["features"]
+    secret = uuid.uuid4().hex
+    marker = file_member("./srv/uploaded.txt", f"from the host {secret}\n".encode())
+    srv = tarfile.TarInfo("./srv")
+    srv.type = tarfile.DIRTYPE
+    srv.mode = 0o750
+    data = tar_bytes(rootfs_tar_members([(srv, None), marker]))
+    assert len(data) > 3 * 256 * 1024, len(data)   # several chunks
+    upload(a, "up-run", data, chunk=256 * 1024)
+    assert staged("up-run")
+    a.call("create", id="upl1", config=config(["sh", "-c", "cat /srv/uploaded.txt; stat -c %a /srv"]),
+           rootfs={"upload": "up-run"})
+    assert not staged("up-run"), "create did not consume the staged tar"
+    a.call("start", id="upl1")
+    res = a.call("wait", id="upl1")
+    out, err = decode_output(res)
+    assert res["status"] == 0, (res, err)
+    assert out == f"from the host {secret}\n750\n", repr(out)
+    assert upload_mounts(), "no tmpfs under the bundle while the container exists"
+    a.call("delete", id="upl1")
+    assert not leftovers("upl1"), leftovers("upl1")
+    assert not upload_mounts(), upload_mounts()
+
+
+def t_upload_order():
+    chunk = base64.b64encode(b"a" * 100).decode()
+    a.call("upload", name="ord", offset=0, data=chunk)
+    expect_error("EINVAL", "expected offset 100, got 50",
+                 lambda: a.call("upload", name="ord", offset=50, data=chunk))
+    expect_error("EINVAL", "expected offset 100, got 300",
+                 lambda: a.call("upload", name="ord", offset=300, data=chunk))
+    assert a.call("upload", name="ord", offset=100, data=chunk)["size"] == 200
+    assert a.call("upload", name="ord", offset=0, data=chunk)["size"] == 100   # restart
+    assert os.path.getsize(os.path.join(UPLOADS, "ord.tar")) == 100
+    expect_error("EINVAL", "expected offset 0",
+                 lambda: a.call("upload", name="never-started", offset=10, data=chunk))
+    a.call("upload", name="ord", offset=0, data="")
+    assert os.path.getsize(os.path.join(UPLOADS, "ord.tar")) == 0
+
+
+def t_upload_bad_params():
+    ok = base64.b64encode(b"x").decode()
+    for bad in ("", ".hidden", "a/b", "../x", "x" * 65, "sp ace", 5):
+        expect_error("EINVAL", "params.name", lambda: a.call("upload", name=bad, offset=0, data=ok))
+    for bad in ("@@@@", "abc", "ab=c", "=abc", "YQ==YQ==", 7):
+        expect_error("EINVAL", "params.data", lambda: a.call("upload", name="b64", offset=0, data=bad))
+    expect_error("EINVAL", "params.offset", lambda: a.call("upload", name="b64", offset=-1, data=ok))
+    big = base64.b64encode(b"z" * (CHUNK + 3)).decode()
+    expect_error("EINVAL", "params.data", lambda: a.call("upload", name="b64", offset=0, data=big))
+    assert not staged("b64")
+    for bad in ("", ".x", "a/b", 3):
+        expect_error("EINVAL", "rootfs.upload",
+                     lambda: a.call("create", id="upbad", config=config(["true"]), rootfs={"upload": bad}))
+    expect_error("ENOENT", "no such upload",
+                 lambda: a.call("create", id="upbad", config=config(["true"]), rootfs={"upload": "nope"}))
+    assert not leftovers("upbad"), leftovers("upbad")
+
+
+def t_upload_cap():
+    # another upload holds part of the cap; this one crosses it
+    upload(a, "cap-a", b"a" * (6 << 20))
+    e = expect_error("ENOSPC", "limit", lambda: upload(a, "cap-b", b"b" * (12 << 20)))
+    assert "discarded" in e.message, e.message
+    assert not staged("cap-b"), "an upload over the cap was kept"
+    assert staged("cap-a")
+    a.call("upload", name="cap-a", offset=0, data="")   # free it
+    upload(a, "cap-b", b"b" * (12 << 20))
+    a.call("upload", name="cap-b", offset=0, data="")
+
+
+def t_upload_hostile():
+    tag = uuid.uuid4().hex[:8]
+    outside = os.path.join(work, f"outside-{tag}")
+    os.mkdir(outside)
+    hostile = []
+    # .. climbing out, from the rootfs and from deeper
+    hostile.append([file_member("../../../../../../../../.." + outside + "/dotdot", b"x")])
+    hostile.append([file_member("a/../../../../../../../../.." + outside + "/dotdot2", b"x")])
+    # an absolute name (after a chroot it would be inside; libarchive refuses it anyway)
+    hostile.append([file_member(outside + "/absolute", b"x")])
+    # a symlink pointing out, then a file written through it
+    for target in (outside, "../../../../../../../../.." + outside):
+        ln = tarfile.TarInfo("lnk")
+        ln.type = tarfile.SYMTYPE
+        ln.linkname = target
+        hostile.append([(ln, None), file_member("lnk/through-symlink", b"x")])
+    # a hard link to a host file
+    hl = tarfile.TarInfo("hl")
+    hl.type = tarfile.LNKTYPE
+    hl.linkname = "../../../../../../../../.." + outside + "/victim"
+    with open(os.path.join(outside, "victim"), "w") as f:
+        f.write("victim\n")
+    hostile.append([(hl, None), file_member("hl", b"overwritten\n")])
+    for i, members in enumerate(hostile):
+        upload(a, f"hostile{i}", tar_bytes(members))
+        try:
+            a.call("create", id=f"host{i}", config=config(["true"]), rootfs={"upload": f"hostile{i}"})
+            a.call("delete", id=f"host{i}", force=True)
+        except AgentError as e:
+            assert e.code == "EINVAL" and f"rootfs upload hostile{i}" in e.message, e
+            if os.environ.get("UPLOAD_DEBUG"):
+                print(f"# hostile{i}: {e.message}")
+        assert sorted(os.listdir(outside)) == ["victim"], (i, os.listdir(outside))
+        with open(os.path.join(outside, "victim")) as f:
+            assert f.read() == "victim\n", i
+        assert not staged(f"hostile{i}")
+        assert not leftovers(f"host{i}"), leftovers(f"host{i}")
+        for p in ("/dotdot", "/dotdot2", "/through-symlink", "/absolute"):
+            assert not os.path.exists(p), p
+    assert not upload_mounts(), upload_mounts()
+
+
+def t_upload_devices_skipped():
+    dev = tarfile.TarInfo("evil-mem")
+    dev.type = tarfile.CHRTYPE
+    dev.devmajor, dev.devminor = 1, 1
+    upload(a, "devs", tar_bytes(rootfs_tar_members([(dev, None)])))
+    res_ = None
+    a.call("create", id="devs1", config=config(["sh", "-c", "[ -e /evil-mem ] && echo present || echo absent"]),
+           rootfs={"upload": "devs"})
+    a.call("start", id="devs1")
+    res_ = a.call("wait", id="devs1")
+    a.call("delete", id="devs1")
+    assert decode_output(res_)[0] == "absent\n", res_
+
+
+def t_upload_garbage():
+    good = tar_bytes(rootfs_tar_members())
+    for i, data in enumerate((os.urandom(70000), b"\0" * 100 + b"junk" * 300, good[:len(good) // 2 + 700])):
+        upload(a, f"junk{i}", data)
+        e = expect_error("EINVAL", f"rootfs upload junk{i}: ",
+                         lambda: a.call("create", id=f"junk{i}", config=config(["true"]),
+                                        rootfs={"upload": f"junk{i}"}))
+        assert len(e.message) > len(f"rootfs upload junk{i}: ") + 5, e.message
+        assert not staged(f"junk{i}")
+        assert not leftovers(f"junk{i}"), leftovers(f"junk{i}")
+    assert not upload_mounts(), upload_mounts()
+
+
+def t_upload_consumed_on_failure():
+    upload(a, "bad-cfg", tar_bytes(rootfs_tar_members()))
+    c = config(["true"])
+    c["process"]["args"] = 5
+    expect_error("EINVAL", "process.args",
+                 lambda: a.call("create", id="upcfg", config=c, rootfs={"upload": "bad-cfg"}))
+    assert not staged("bad-cfg"), "a failed create kept its upload"
+    assert not leftovers("upcfg"), leftovers("upcfg")
+    assert not upload_mounts(), upload_mounts()
 
 
 for name, fn in [("ping returns protocol version 1 and features", t_ping),
@@ -339,7 +564,15 @@ for name, fn in [("ping returns protocol version 1 and features", t_ping),
                  ("oversized, non-JSON, zero-length, truncated frames: error, agent survives", t_garbage_frames),
                  ("duplicate container id is refused", t_duplicate_create),
                  ("update changes the pids limit", t_update),
-                 ("shutdown kills and deletes every container", t_shutdown_cleans_up)]:
+                 ("upload in chunks, create {upload}, the container reads the uploaded tree; delete removes it", t_upload_run),
+                 ("upload chunks out of order are refused; offset 0 restarts", t_upload_order),
+                 ("upload: bad names, bad base64, oversized chunks, unknown uploads are refused", t_upload_bad_params),
+                 ("upload: over the cap is ENOSPC and discarded", t_upload_cap),
+                 ("hostile tars (.., absolute, through symlinks, hard links) write nothing outside", t_upload_hostile),
+                 ("device nodes in an uploaded tar are skipped", t_upload_devices_skipped),
+                 ("garbage and truncated tars: clear error, nothing left behind", t_upload_garbage),
+                 ("a create that fails still consumes its upload", t_upload_consumed_on_failure),
+                 ("shutdown kills and deletes every container and staged upload", t_shutdown_cleans_up)]:
     check(name, fn)
 
 if agent.poll() is None:
