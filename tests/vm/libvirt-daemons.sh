@@ -99,7 +99,11 @@ stop() {
 	stop_pid "$d/libvirtd.pid"
 	stop_pid "$d/virtlogd.pid"
 	local m
-	[ -f "$d/made" ] && while read -r m; do rmdir "$m" 2>/dev/null; done <"$d/made"
+	# (not while another libvirtd runs: removing a mount point detaches the
+	# mounts on it in every namespace, another instance's included)
+	if [ -f "$d/made" ] && ! pgrep -x libvirtd >/dev/null && ! pgrep -x virtlogd >/dev/null; then
+		while read -r m; do rmdir "$m" 2>/dev/null; done <"$d/made"
+	fi
 	rm -rf "$d"
 }
 
