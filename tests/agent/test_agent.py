@@ -55,7 +55,7 @@ def check(name, fn):
         tap(False, name, f"{type(e).__name__}: {e}")
 
 
-PLANNED = 26
+PLANNED = 27
 if os.geteuid() != 0:
     skip_all("needs root (namespaces, cgroups)", PLANNED)
 for b in (AGENT, CLI):
@@ -547,6 +547,55 @@ def t_upload_consumed_on_failure():
     assert not upload_mounts(), upload_mounts()
 
 
+def t_cli_upload():
+    # bulkhead tenant run --upload: the host packer (host/vm_upload.c) against
+    # this agent, reached as a stand-in tenant over its Unix socket.
+    tree = os.path.join(work, "cli-tree")
+    subprocess.run(["cp", "-a", rootfs, tree], check=True)
+    d = os.path.join(tree, "data")
+    os.mkdir(d)
+    with open(os.path.join(d, "f"), "w") as f:
+        f.write("payload\n")
+    os.chmod(os.path.join(d, "f"), 0o640)
+    os.chown(os.path.join(d, "f"), 1234, 5678)
+    os.link(os.path.join(d, "f"), os.path.join(d, "hl"))
+    os.symlink("f", os.path.join(d, "sl"))
+    os.mkfifo(os.path.join(d, "fifo"))
+    os.mkdir(os.path.join(d, "private"), 0o700)
+    with open(os.path.join(d, "sparse"), "wb") as f:
+        f.seek(3 << 20)
+        f.write(b"end")
+    big = os.urandom(1536 * 1024)   # the tar needs several 512 KiB chunks
+    with open(os.path.join(d, "big"), "wb") as f:
+        f.write(big)
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind(os.path.join(d, "sock"))
+    hr = os.path.join(work, "cli-root")
+    os.makedirs(os.path.join(hr, "tenants/h1"))
+    with open(f"/proc/{agent.pid}/stat") as f:
+        start = f.read().rsplit(")", 1)[1].split()[19]
+    with open(os.path.join(hr, "tenants/h1/state.json"), "w") as f:
+        json.dump({"name": "h1", "backend": "qemu", "status": "running", "pid": agent.pid,
+                   "start_time": int(start), "transport": "unix", "agent_socket": sock,
+                   "console_log": "/dev/null", "images": {}}, f)
+    script = ("cd /data; stat -c '%a %u %g %h' f; stat -c %i f hl | uniq | wc -l; readlink sl; cat sl;"
+              "[ -p fifo ] && echo fifo; [ -e sock ] || echo nosock; stat -c %a private; wc -c < sparse;"
+              "md5sum big | cut -d' ' -f1")
+    r = subprocess.run([CLI, "--root", hr, "tenant", "run", "h1", "--upload", tree, "--", "sh", "-c", script],
+                       capture_output=True, text=True, timeout=120)
+    s.close()
+    import hashlib
+    want = ("640 1234 5678 2\n1\nf\npayload\nfifo\nnosock\n700\n%d\n%s\n"
+            % ((3 << 20) + 3, hashlib.md5(big).hexdigest()))
+    assert r.returncode == 0 and r.stdout == want, (r.returncode, r.stdout, r.stderr)
+    assert not [x for x in os.listdir(UPLOADS) if x.startswith("run-")], os.listdir(UPLOADS)
+    assert not upload_mounts(), upload_mounts()
+    r = subprocess.run([CLI, "--root", hr, "tenant", "run", "h1", "--upload", tree + "/missing", "--", "true"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1 and "--upload" in r.stderr and "missing" in r.stderr, (r.returncode, r.stderr)
+    assert not [x for x in os.listdir(UPLOADS) if x.startswith("run-")], os.listdir(UPLOADS)
+
+
 for name, fn in [("ping returns protocol version 1 and features", t_ping),
                  ("create/start/wait captures stdout and stderr, delete leaves nothing", t_echo),
                  ("exit status comes back through wait", t_exit_code),
@@ -572,6 +621,7 @@ for name, fn in [("ping returns protocol version 1 and features", t_ping),
                  ("device nodes in an uploaded tar are skipped", t_upload_devices_skipped),
                  ("garbage and truncated tars: clear error, nothing left behind", t_upload_garbage),
                  ("a create that fails still consumes its upload", t_upload_consumed_on_failure),
+                 ("tenant run --upload DIR: modes, owners, hard links, symlinks, fifos, sparse files; sockets skipped", t_cli_upload),
                  ("shutdown kills and deletes every container and staged upload", t_shutdown_cleans_up)]:
     check(name, fn)
 
