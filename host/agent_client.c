@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -102,7 +103,12 @@ int agent_client_open(struct agent_client *c, enum agent_transport t, const char
 
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
-	c->next_id = 1;
+	/* A random first id: on the single virtio-serial channel a reply left
+	 * over from a client that gave up must not match one of ours. */
+	uint32_t rnd = 0;
+	if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != (ssize_t)sizeof(rnd))
+		rnd = (uint32_t)agent_now_ms() ^ (uint32_t)getpid() << 12;
+	c->next_id = ((uint64_t)rnd << 8) + 1;
 	c->transport = t;
 	bh_frame_decoder_init(&c->dec);
 	if (strlen(path) >= sizeof(sa.sun_path))

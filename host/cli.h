@@ -16,6 +16,8 @@ struct cli_global {
 	bool log_json;
 	bool debug;
 	bool systemd_cgroup;
+	const char *mode;    /* --mode vm|bare (create/run; NULL: from the config) */
+	const char *tenant;  /* --tenant NAME: VM mode's tenant */
 };
 
 extern struct cli_global cli;
@@ -51,6 +53,7 @@ struct create_args {
 	int preserve_fds;
 	bool no_pivot, no_new_keyring, detach, foreground;
 	int console_mine;   /* out: >= 0 when cli_create made a pty socketpair */
+	bool vm;            /* out: created in a tenant's VM (vm_oci.h); pid: the stand-in */
 };
 /* Parse create/run options; returns 1 after printing a usage error. */
 int cli_parse_create(const char *verb, int argc, char **argv, bool run,

@@ -1,11 +1,36 @@
 /* create (and the create half of run): parse the bundle, create the
  * container, write --pid-file. */
 #include "cli.h"
+#include "vm_oci.h"
 
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* VM mode (--mode, the annotations): true when it took the create. */
+static bool cli_create_vm(const char *verb, struct create_args *a, const char *json,
+			  size_t len, pid_t *pid, int *rc)
+{
+	struct bh_error err = { 0 };
+	const char *tenant;
+	bool vm = false;
+	/* a config without the words costs bare mode one strstr */
+	if (!cli.mode && !cli.tenant && !memmem(json, len, "io.bulkhead.", 12))
+		return false;
+	json_t *cfg = json_loadb(json, len, 0, NULL);
+	if (vm_oci_resolve_mode(cfg, &vm, &tenant, &err) < 0) {
+		json_decref(cfg);
+		*rc = cli_fail(verb, &err);
+		return true;
+	}
+	if (vm) {
+		a->vm = true;
+		*rc = vm_oci_create(verb, a, tenant, pid);
+	}
+	json_decref(cfg);
+	return vm;
+}
 
 int cli_create(const char *verb, struct create_args *a, pid_t *pid)
 {
@@ -23,6 +48,12 @@ int cli_create(const char *verb, struct create_args *a, pid_t *pid)
 	}
 	struct bh_spec *spec = NULL;
 	int rc = 0, r;
+	a->vm = false;
+	if (cli_create_vm(verb, a, json, len, pid, &rc)) {
+		free(json);
+		free(bundle);
+		return rc;
+	}
 	/* Our own relative paths mean the caller's cwd; make them absolute
 	 * before moving to the bundle. */
 	char *pid_file = a->pid_file ? cli_abspath(a->pid_file) : NULL;

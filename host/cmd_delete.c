@@ -1,5 +1,6 @@
 /* delete [--force] <id>: a missing id is an error except with --force. */
 #include "cli.h"
+#include "vm_oci.h"
 
 #include <getopt.h>
 
@@ -22,6 +23,8 @@ int cmd_delete(int argc, char **argv)
 	if (optind != argc - 1)
 		return cli_usage("delete", optind >= argc ? "missing container id" :
 				 "too many arguments");
+	if (vm_oci_is_vm(cli.root, argv[optind]))
+		return vm_oci_delete(argv[optind], force);
 	if (bh_container_delete(cli.root, argv[optind], force, &err) < 0)
 		return cli_fail("delete", &err);
 	return 0;

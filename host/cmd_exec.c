@@ -2,6 +2,7 @@
  * a process in the container, with the container's process settings as
  * defaults; exits with its status unless --detach. */
 #include "cli.h"
+#include "vm_oci.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -132,6 +133,73 @@ static int exec_parse(int argc, char **argv, struct exec_args *a)
 	return 0;
 }
 
+/* VM mode: the process as JSON for the agent, from --process or from the
+ * saved config's process with the flags applied. */
+static int exec_vm(const struct exec_args *a, const char *id, char **cmd, int ncmd)
+{
+	struct bh_error err = { 0 };
+	json_t *p;
+	if (a->preserve_fds || a->console_socket)
+		return cli_failx("exec", "%s: not possible for a container in a VM",
+				 a->preserve_fds ? "--preserve-fds" : "--console-socket");
+	if (a->process) {
+		size_t len;
+		char *js = cli_read_file(a->process, &len, &err);
+		struct bh_spec_process *chk = NULL;
+		if (!js || bh_spec_parse_process(js, len, &chk, &err) < 0) {
+			free(js);
+			return cli_fail("exec", &err);
+		}
+		bh_spec_process_free(chk);
+		p = json_loadb(js, len, 0, NULL);
+		free(js);
+	} else {
+		p = vm_oci_process_template(id, &err);
+		if (!p)
+			return cli_fail("exec", &err);
+		json_t *args = json_array();
+		for (int i = 0; i < ncmd; i++)
+			json_array_append_new(args, json_string(cmd[i]));
+		json_object_set_new(p, "args", args);
+		json_object_set_new(p, "terminal", json_boolean(a->tty));
+		json_t *env = json_object_get(p, "env");
+		if (!json_is_array(env)) {
+			env = json_array();
+			json_object_set_new(p, "env", env);
+		}
+		for (size_t i = 0; i < a->n_env; i++) {
+			size_t klen = strcspn(a->env[i], "="), j;
+			for (j = 0; j < json_array_size(env); j++) {
+				const char *e = json_string_value(json_array_get(env, j));
+				if (e && !strncmp(e, a->env[i], klen) && e[klen] == '=')
+					break;
+			}
+			if (j < json_array_size(env))
+				json_array_set_new(env, j, json_string(a->env[i]));
+			else
+				json_array_append_new(env, json_string(a->env[i]));
+		}
+		if (a->cwd)
+			json_object_set_new(p, "cwd", json_string(a->cwd));
+		if (a->user) {
+			struct bh_spec_user u = { 0 };
+			if (parse_user(a->user, &u) < 0) {
+				json_decref(p);
+				return cli_failx("exec", "--user %s: expected uid[:gid]", a->user);
+			}
+			json_object_set_new(p, "user", json_pack("{s:i,s:i}", "uid", (int)u.uid,
+								 "gid", (int)u.gid));
+		}
+		if (a->nnp)
+			json_object_set_new(p, "noNewPrivileges", json_true());
+		if (a->n_caps || a->n_gids) {
+			json_decref(p);
+			return cli_failx("exec", "--cap/--additional-gids: use --process for a container in a VM");
+		}
+	}
+	return vm_oci_exec(id, p, a->detach, a->pid_file);
+}
+
 int cmd_exec(int argc, char **argv)
 {
 	struct exec_args a;
@@ -145,6 +213,8 @@ int cmd_exec(int argc, char **argv)
 	int ncmd = argc - optind - 1;
 	if (!a.process && ncmd == 0)
 		return cli_usage("exec", "missing command (or --process)");
+	if (vm_oci_is_vm(cli.root, id))
+		return exec_vm(&a, id, cmd, ncmd);
 
 	struct bh_spec_process *owned = NULL, local;
 	const struct bh_spec_process *p;

@@ -1,5 +1,6 @@
 /* kill [--all] <id> [signal]: default SIGTERM, names with or without SIG. */
 #include "cli.h"
+#include "vm_oci.h"
 
 #include <getopt.h>
 #include <signal.h>
@@ -28,6 +29,8 @@ int cmd_kill(int argc, char **argv)
 	int sig = SIGTERM;
 	if (argc - optind == 2 && (sig = cli_parse_signal(argv[optind + 1])) < 0)
 		return cli_failx("kill", "invalid signal %s", argv[optind + 1]);
+	if (vm_oci_is_vm(cli.root, id))
+		return vm_oci_kill(id, sig, all);
 	if (bh_container_kill(cli.root, id, sig, all, &err) < 0)
 		return cli_fail("kill", &err);
 	return 0;

@@ -1,5 +1,6 @@
 /* list [--format table|json] [-q]: like runc list. */
 #include "cli.h"
+#include "vm_oci.h"
 
 #include <getopt.h>
 #include <jansson.h>
@@ -45,7 +46,8 @@ int cmd_list(int argc, char **argv)
 		       "BUNDLE", "CREATED", "OWNER");
 	for (size_t i = 0; i < n; i++) {
 		struct bh_state *st;
-		if (bh_container_state(cli.root, ids[i], &st, NULL) < 0)
+		if ((vm_oci_is_vm(cli.root, ids[i]) ? vm_oci_state(cli.root, ids[i], &st, NULL)
+		     : bh_container_state(cli.root, ids[i], &st, NULL)) < 0)
 			continue;
 		int pid = st->status == BH_STATUS_STOPPED ? 0 : st->pid;
 		if (json) {

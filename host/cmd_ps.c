@@ -1,6 +1,7 @@
 /* ps [--format table|json] <id> [ps args]: json prints the pids array,
  * table runs ps(1) and keeps the container's lines (like runc). */
 #include "cli.h"
+#include "vm_oci.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -37,6 +38,9 @@ int cmd_ps(int argc, char **argv)
 	if (optind >= argc)
 		return cli_usage("ps", "missing container id");
 	const char *id = argv[optind];
+	if (vm_oci_is_vm(cli.root, id))
+		return cli_failx("ps", "container %s is in a VM: its processes have no host pids "
+				 "(bulkhead state shows the stand-in's)", id);
 	pid_t *pids = NULL;
 	size_t n = 0;
 	if (bh_container_pids(cli.root, id, &pids, &n, &err) < 0)

@@ -1,6 +1,7 @@
 /* run: create + start; in the foreground wait for the process, forward
  * signals to it, delete the container and exit with its status. */
 #include "cli.h"
+#include "vm_oci.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,17 @@ int cmd_run(int argc, char **argv)
 	a.foreground = !a.detach;
 	if (cli_create("run", &a, &pid))
 		return 1;
+	if (a.vm) {
+		if (vm_oci_start("run", a.id)) {
+			vm_oci_delete(a.id, true);
+			return 1;
+		}
+		if (a.detach)
+			return 0;
+		int status = cli_wait_forward(pid);
+		vm_oci_delete(a.id, true);
+		return status;
+	}
 	if (bh_container_start(cli.root, a.id, &err) < 0) {
 		struct bh_error e2;
 		bh_container_delete(cli.root, a.id, true, &e2);

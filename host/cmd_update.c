@@ -1,6 +1,7 @@
 /* update [options] <id>: new cgroup limits, from flags or -r FILE (the
  * linux.resources JSON object; "-" reads stdin), like runc update. */
 #include "cli.h"
+#include "vm_oci.h"
 
 #include <ctype.h>
 #include <getopt.h>
@@ -136,6 +137,11 @@ int cmd_update(int argc, char **argv)
 		goto out;
 	}
 	free(text);
+	if (vm_oci_is_vm(cli.root, argv[optind])) {
+		rc = vm_oci_update(argv[optind], res);
+		bh_spec_free(spec);
+		goto out;
+	}
 	if (bh_container_update(cli.root, argv[optind], &spec->linux.resources, &err) < 0)
 		rc = cli_fail("update", &err);
 	else

@@ -51,6 +51,9 @@ static void print_help(FILE *f)
 		"  --log-format FORMAT  text or json\n"
 		"  --debug              debug logging\n"
 		"  --systemd-cgroup     use systemd for cgroups (needs systemd)\n"
+		"  --mode vm|bare       where create/run put the container (default: the\n"
+		"                       config's io.bulkhead.mode, else vm when a tenant is named)\n"
+		"  --tenant NAME        VM mode: the tenant (or annotation io.bulkhead.tenant)\n"
 		"  -v, --version        print the version\n"
 		"  -h, --help           this help\n\ncommands:\n", BH_DEFAULT_ROOT);
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
@@ -240,7 +243,7 @@ int cli_wait_forward(pid_t pid)
 
 int main(int argc, char **argv)
 {
-	enum { O_LOG = 256, O_LOGFMT, O_DEBUG, O_SYSTEMD, O_CRIU, O_ROOTLESS };
+	enum { O_LOG = 256, O_LOGFMT, O_DEBUG, O_SYSTEMD, O_CRIU, O_ROOTLESS, O_MODE, O_TENANT };
 	static const struct option opts[] = {
 		{ "root", required_argument, NULL, 'r' },
 		{ "log", required_argument, NULL, O_LOG },
@@ -249,6 +252,8 @@ int main(int argc, char **argv)
 		{ "systemd-cgroup", no_argument, NULL, O_SYSTEMD },
 		{ "criu", required_argument, NULL, O_CRIU },
 		{ "rootless", required_argument, NULL, O_ROOTLESS },
+		{ "mode", required_argument, NULL, O_MODE },
+		{ "tenant", required_argument, NULL, O_TENANT },
 		{ "version", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -269,6 +274,14 @@ int main(int argc, char **argv)
 		case O_DEBUG: cli.debug = true; break;
 		case O_SYSTEMD: cli.systemd_cgroup = true; break;
 		case O_CRIU: case O_ROOTLESS: break;
+		case O_MODE:
+			if (strcmp(optarg, "vm") && strcmp(optarg, "bare")) {
+				fprintf(stderr, "bulkhead: --mode %s: expected vm or bare\n", optarg);
+				return 1;
+			}
+			cli.mode = optarg;
+			break;
+		case O_TENANT: cli.tenant = optarg; break;
 		case 'v':
 			printf("bulkhead version %s\nspec: %s\n", BULKHEAD_VERSION, OCI_VERSION);
 			return 0;

@@ -482,10 +482,13 @@ int bh_container_list(const char *root, char ***ids, size_t *n,
 			continue;
 		if (e->d_type != DT_DIR && e->d_type != DT_UNKNOWN)
 			continue;
-		/* Only container dirs (others may share the root: tenants/). */
-		char sj[BH_ID_MAX + 16];
+		/* Only container dirs (others may share the root: tenants/);
+		 * the host's VM-mode containers keep vm.json instead. */
+		char sj[BH_ID_MAX + 16], vj[BH_ID_MAX + 16];
 		snprintf(sj, sizeof(sj), "%s/state.json", e->d_name);
-		if (faccessat(dirfd(d), sj, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+		snprintf(vj, sizeof(vj), "%s/vm.json", e->d_name);
+		if (faccessat(dirfd(d), sj, F_OK, AT_SYMLINK_NOFOLLOW) < 0 &&
+		    faccessat(dirfd(d), vj, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
 			continue;
 		if (cnt == cap) {
 			char **nv = realloc(v, (cap * 2 + 1) * sizeof(char *));
