@@ -93,6 +93,12 @@ int vm_oci_delete(const char *id, bool force)
 		close_ctr(&c, &t, &ac);
 		return cli_failx("delete", "container %s is running: stop it first, or delete --force", id);
 	}
+	/* the stand-in first: it must not report the deletion as a failure */
+	if (alive) {
+		kill(c.standin, SIGKILL);
+		/* our child only when we created it (run); else its parent reaps */
+		waitpid(c.standin, NULL, WNOHANG);
+	}
 	if (r == 0) {
 		r = agent_call(&ac, BH_M_DELETE, json_pack("{s:s,s:b}", "id", id, "force", 1),
 			       30000, &res, &err);
@@ -102,11 +108,6 @@ int vm_oci_delete(const char *id, bool force)
 	if (r < 0)
 		/* a dead VM took the container with it: the host side still goes */
 		fprintf(stderr, "bulkhead: delete: container %s: %s; removing the host side\n", id, err.msg);
-	if (alive) {
-		kill(c.standin, SIGKILL);
-		/* our child only when we created it (run); else its parent reaps */
-		waitpid(c.standin, NULL, WNOHANG);
-	}
 	vm_ctr_rm_tree(c.dir);
 	json_decref(res);
 	close_ctr(&c, &t, &ac);

@@ -73,6 +73,12 @@ static void __attribute__((noreturn)) exit_like(int status)
 static void __attribute__((noreturn)) standin_fail(const struct vm_standin_args *s,
 						   const struct bh_error *err)
 {
+	if (err->code == ENOENT) {
+		/* the agent answered: the container was deleted under us */
+		fprintf(stderr, "bulkhead: container %s: deleted while the process ran\n", s->id);
+		record_exit(s->exit_file, 128 + SIGKILL);
+		exit_like(128 + SIGKILL);
+	}
 	/* the VM closes the channel just before it is gone */
 	for (int i = 0; i < 20 && tenant_vm_alive(s->t); i++)
 		sleep_ms(50);
