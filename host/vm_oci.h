@@ -39,7 +39,7 @@ void vm_ctr_free(struct vm_ctr *c);
 /* The stand-in's exit status once it has recorded one (<dir>/exit), else -1. */
 int vm_ctr_exit_status(const struct vm_ctr *c);
 bool vm_ctr_standin_alive(const struct vm_ctr *c);
-/* rm -rf, staying on one file system. */
+/* Remove a tree, staying on one file system. */
 void vm_ctr_rm_tree(const char *path);
 
 /* Which mode create/run use: --mode, else the config's io.bulkhead.mode,

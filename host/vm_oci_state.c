@@ -6,12 +6,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "util/cleanup.h"
@@ -169,14 +169,19 @@ int vm_oci_state(const char *root, const char *id, struct bh_state **out, struct
 	return 0;
 }
 
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (flag == FTW_DP || flag == FTW_D)
+		rmdir(path);
+	else
+		unlink(path);
+	return 0;
+}
+
 void vm_ctr_rm_tree(const char *path)
 {
-	pid_t p = fork();
-	if (p == 0) {
-		execlp("rm", "rm", "-rf", "--one-file-system", path, (char *)NULL);
-		_exit(127);
-	}
-	if (p > 0)
-		while (waitpid(p, NULL, 0) < 0 && errno == EINTR)
-			;
+	/* FTW_MOUNT: never into a file system mounted below it */
+	nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 }

@@ -23,4 +23,13 @@ done | sort -u | while read -r l; do cp -L "$l" "$out/lib/"; done
 cp -L "$kernel" "$out/kernel"
 cp -L "$initrd" "$out/initrd"
 cp -L "$image" "$out/image"
+# an OCI bundle for the OCI verbs in VM mode (bulkhead --tenant n1 run)
+# (busybox and sh only: the cpio transport would turn applet hard links
+# into copies, and every byte is uploaded into the L2)
+mkdir -p "$out/bundle/rootfs/bin" "$out/bundle/rootfs/etc" "$out/bundle/rootfs/tmp"
+cp "$b/rootfs/bin/busybox" "$out/bundle/rootfs/bin/busybox" 2>/dev/null || cp /bin/busybox "$out/bundle/rootfs/bin/busybox"
+ln -s busybox "$out/bundle/rootfs/bin/sh"
+"$b/bin/bulkhead" spec --bundle "$out/bundle"
+sed -i 's/^\( *\)"sh"$/\1"sh", "-c", "echo hello-oci; exit 6"/' "$out/bundle/config.json"
+grep -q hello-oci "$out/bundle/config.json"
 install -m 0755 "$here/nested-test.sh" "$out/test.sh"

@@ -50,6 +50,12 @@ fi
 o=$(timeout 60 "$P/bin/bulkhead" --root "$R" tenant run n1 --stdio capture -- /attack vsock 2>&1 </dev/null); rc=$?
 case "$o" in *"socket(AF_VSOCK): EPERM"*) [ $rc = 0 ] && echo "ok - builtin: AF_VSOCK from a container: EPERM" ;; *)
 	echo "not ok - builtin: AF_VSOCK from a container: rc=$rc $o"; fail=1 ;; esac
+o=$(cd "$P/bundle" && timeout 60 "$P/bin/bulkhead" --root "$R" --tenant n1 run oci1 2>&1 </dev/null); rc=$?
+if [ "$rc" = 6 ] && [ "$o" = hello-oci ] && [ ! -e "$R/oci1" ]; then
+	echo "ok - builtin: bulkhead --tenant n1 run (the OCI verbs in VM mode): bundle uploaded, output and status back"
+else
+	echo "not ok - builtin: bulkhead --tenant n1 run: rc=$rc out=$o"; fail=1; diag
+fi
 pid=$(sed -n 's/.*"pid": *\([0-9]*\).*/\1/p' "$R/tenants/n1/state.json")
 if timeout 30 "$P/bin/bulkhead" --root "$R" tenant down n1 && [ ! -e "$R/tenants/n1" ] && ! kill -0 "$pid" 2>/dev/null; then
 	echo "ok - builtin: tenant down: VMM gone, state removed"
