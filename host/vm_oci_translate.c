@@ -1,10 +1,9 @@
-/* VM mode's view of an OCI bundle config: which mode and tenant it asks
- * for, and the changes that make a host bundle's config fit the guest.
- * The guest shares no file system with the host, so a host path in the
- * config means nothing there: files bound in by the caller (podman's
- * /etc/hosts, resolv.conf, hostname, .containerenv) travel as copies
- * inside the uploaded rootfs, /dev/shm becomes a guest tmpfs, and a
- * namespace path (a host netns) becomes a fresh namespace in the guest. */
+/* The changes that make a host bundle's config fit the guest.  The guest
+ * shares no file system with the host, so a host path in the config means
+ * nothing there: files bound in by the caller (podman's /etc/hosts,
+ * resolv.conf, hostname, .containerenv) travel as copies inside the
+ * uploaded rootfs, /dev/shm becomes a guest tmpfs, and a namespace path (a
+ * host netns) becomes a fresh namespace in the guest. */
 #include "vm_oci.h"
 
 #include <errno.h>
@@ -14,27 +13,6 @@
 
 /* A copy is a file the size of /etc/hosts, not a disk image. */
 #define VM_OCI_COPY_MAX (1u << 20)
-
-int vm_oci_resolve_mode(json_t *config, bool *vm, const char **tenant, struct bh_error *err)
-{
-	json_t *an = json_object_get(config, "annotations");
-	const char *amode = json_string_value(json_object_get(an, VM_OCI_MODE_ANNOTATION));
-	const char *aten = json_string_value(json_object_get(an, VM_OCI_TENANT_ANNOTATION));
-	const char *mode = cli.mode ? cli.mode : amode;
-	*tenant = cli.tenant ? cli.tenant : aten;
-	if (mode && strcmp(mode, "vm") && strcmp(mode, "bare"))
-		return bh_error_setx(err, EINVAL, "%s \"%s\": expected vm or bare",
-				     cli.mode ? "--mode" : "annotation " VM_OCI_MODE_ANNOTATION, mode);
-	*vm = mode ? !strcmp(mode, "vm") : *tenant != NULL;
-	if (!*vm) {
-		*tenant = NULL;
-		return 0;
-	}
-	if (!*tenant)
-		return bh_error_setx(err, EINVAL, "VM mode needs a tenant: --tenant NAME or the annotation "
-				     VM_OCI_TENANT_ANNOTATION "=NAME (bulkhead tenant up NAME first)");
-	return tenant_name_validate(*tenant, err);
-}
 
 static bool has_option(json_t *opts, const char *a, const char *b)
 {
