@@ -3,12 +3,12 @@
  * gets the same security defaults as one in bare mode. */
 #include "cli.h"
 #include "tenant.h"
+#include "vm_stdio.h"
 #include "vm_upload.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,34 +18,6 @@
 #include <unistd.h>
 
 #include "util/cleanup.h"
-
-static void write_all_fd(int fd, const char *buf, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, buf, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		buf += w;
-		n -= (size_t)w;
-	}
-}
-
-static void relay_output(json_t *res, const char *key, int fd)
-{
-	const char *s = json_string_value(json_object_get(res, key));
-	char *buf;
-	size_t n;
-	if (!s || !*s)
-		return;
-	if (tenant_b64_decode(s, strlen(s), &buf, &n) < 0) {
-		fprintf(stderr, "bulkhead: tenant: agent sent bad base64 in %s\n", key);
-		return;
-	}
-	write_all_fd(fd, buf, n);
-	free(buf);
-}
 
 /* ext4 or squashfs, from the image's magic. */
 static int image_fstype(const char *file, const char **fstype, struct bh_error *err)
@@ -96,68 +68,16 @@ static json_t *default_config(struct bh_error *err)
 	return cfg;
 }
 
-/* Signals that reach `tenant run`/`exec` go to the container process. */
-static volatile sig_atomic_t fwd_sig;
-static void fwd_handler(int sig)
-{
-	fwd_sig = sig;
-}
-
-static void forward_signals(bool on)
-{
-	static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2 };
-	struct sigaction sa = { .sa_handler = on ? fwd_handler : SIG_DFL };
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		sigaction(sigs[i], &sa, NULL);
-}
-
-/* Send a pending forwarded signal to the container (reply not awaited). */
-static void forward_pending(struct agent_client *ac, const char *id, unsigned exec_id)
-{
-	int sig = fwd_sig;
-	if (!sig)
-		return;
-	uint64_t sid;
-	struct bh_error e2 = { 0 };
-	fwd_sig = 0;
-	json_t *sp = json_pack("{s:s,s:i}", "id", id, "signal", sig);
-	if (exec_id)
-		json_object_set_new(sp, "exec_id", json_integer(exec_id));
-	/* its reply is dropped by agent_recv: it has another id */
-	if (agent_send(ac, BH_M_SIGNAL, sp, 5000, &sid, &e2) < 0)
-		fprintf(stderr, "bulkhead: tenant: forwarding signal %d: %s\n", sig, e2.msg);
-}
-
-/* wait, with signals forwarded as `signal` requests on the same
- * connection (the agent answers requests out of order). */
-static int wait_forwarding(struct agent_client *ac, const char *id, unsigned exec_id,
-			   json_t *params, json_t **res, struct bh_error *err)
-{
-	uint64_t wid;
-	int r = agent_send(ac, BH_M_WAIT, params, 10000, &wid, err);
-	if (r < 0)
-		return r;
-	forward_signals(true);
-	for (;;) {
-		r = agent_recv(ac, BH_M_WAIT, wid, 250, res, err);
-		if (r != -ETIMEDOUT)
-			break;
-		forward_pending(ac, id, exec_id);
-	}
-	forward_signals(false);
-	return r;
-}
-
-/* Wait for a process and relay its captured output; returns its status. */
+/* Wait for a process, signals forwarded meanwhile, and relay its captured
+ * output; returns its status. */
 static int wait_and_relay(struct agent_client *ac, const struct tenant *t, const char *id,
 			  unsigned exec_id, int *status, struct bh_error *err)
 {
 	json_t *res = NULL;
-	json_t *p = json_pack("{s:s}", "id", id);
-	if (exec_id)
-		json_object_set_new(p, "exec_id", json_integer(exec_id));
-	if (wait_forwarding(ac, id, exec_id, p, &res, err) < 0) {
+	vm_forward_signals(true);
+	int r = vm_wait_forwarding(ac, id, exec_id, -1, &res, err);
+	vm_forward_signals(false);
+	if (r < 0) {
 		/* A VM being killed closes the channel just before it is gone. */
 		for (int i = 0; i < 20 && tenant_vm_alive(t); i++)
 			usleep(50 * 1000);
@@ -166,12 +86,7 @@ static int wait_and_relay(struct agent_client *ac, const struct tenant *t, const
 				      t->name, (int)t->pid, id);
 		return -err->code;
 	}
-	relay_output(res, "stdout_b64", 1);
-	relay_output(res, "stderr_b64", 2);
-	if (json_is_true(json_object_get(res, "truncated")))
-		fprintf(stderr, "bulkhead: tenant: output of %s was truncated by the agent\n", id);
-	json_t *st = json_object_get(res, "status");
-	*status = json_is_integer(st) ? (int)json_integer_value(st) : 255;
+	*status = vm_wait_result(res, "tenant", id);
 	json_decref(res);
 	return 0;
 }
@@ -188,69 +103,6 @@ static void report_oom(struct agent_client *ac, const char *id)
 			"(%lld OOM kill(s), memory limit %lld bytes)\n", id, ooms,
 			(long long)json_integer_value(json_object_get(res, "mem_limit")));
 	json_decref(res);
-}
-
-/* stdio "streams": one more agent connection per stream, announced by the
- * token the create reply handed out; then raw bytes. */
-static int stream_open(const struct tenant *t, json_t *streams, const char *which, int *fd,
-		       struct bh_error *err)
-{
-	const char *tok = json_string_value(json_object_get(streams, which));
-	struct agent_client c;
-	*fd = -1;
-	if (!tok)
-		return bh_error_setx(err, EPROTO, "agent: create reply has no %s stream", which);
-	if (agent_client_open(&c, t->transport, t->sock, AGENT_CLIENT_PORT, 10000, err) < 0)
-		return bh_error_wrap(err, "%s stream", which);
-	json_t *m = json_pack("{s:s}", "stream", tok);
-	int r = bh_frame_write(c.fd, m, err);
-	json_decref(m);
-	if (r < 0) {
-		agent_client_close(&c);
-		return bh_error_wrap(err, "%s stream", which);
-	}
-	*fd = c.fd;   /* the decoder holds nothing: no frame was read */
-	return 0;
-}
-
-/* Copy our stdin to the container and its stdout/stderr to ours until
- * both outputs end. */
-static void stream_relay(int sin, int sout, int serr, struct agent_client *ac, const char *id)
-{
-	struct pollfd p[3] = { { .fd = 0, .events = POLLIN }, { .fd = sout, .events = POLLIN },
-			       { .fd = serr, .events = POLLIN } };
-	char buf[16384];
-	bool in_open = sin >= 0;
-	if (!in_open)
-		p[0].fd = -1;
-	while (p[1].fd >= 0 || p[2].fd >= 0) {
-		forward_pending(ac, id, 0);
-		int pr = poll(p, 3, 250);
-		if (pr < 0 && errno == EINTR)
-			continue;
-		if (pr < 0)
-			break;
-		for (int i = 0; i < 3; i++) {
-			if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
-				continue;
-			ssize_t n = read(p[i].fd, buf, sizeof(buf));
-			if (n < 0 && (errno == EINTR || errno == EAGAIN))
-				continue;
-			if (n <= 0) {
-				if (i == 0) {
-					shutdown(sin, SHUT_WR);   /* EOF for the process */
-					p[0].fd = -1;
-				} else {
-					p[i].fd = -1;
-				}
-				continue;
-			}
-			if (i == 0)
-				write_all_fd(sin, buf, (size_t)n);
-			else
-				write_all_fd(i, buf, (size_t)n);
-		}
-	}
 }
 
 int tenant_cmd_run(int argc, char **argv)
@@ -435,9 +287,9 @@ int tenant_cmd_run(int argc, char **argv)
 	created = true;
 	if (streams) {
 		json_t *st = json_object_get(res, "streams");
-		if (stream_open(&t, st, "stdin", &sfd[0], &err) < 0 ||
-		    stream_open(&t, st, "stdout", &sfd[1], &err) < 0 ||
-		    stream_open(&t, st, "stderr", &sfd[2], &err) < 0)
+		if (vm_stream_open(&t, st, "stdin", &sfd[0], &err) < 0 ||
+		    vm_stream_open(&t, st, "stdout", &sfd[1], &err) < 0 ||
+		    vm_stream_open(&t, st, "stderr", &sfd[2], &err) < 0)
 			goto out;
 	}
 	json_decref(res);
@@ -460,8 +312,8 @@ int tenant_cmd_run(int argc, char **argv)
 			close(sfd[0]);
 			sfd[0] = -1;
 		}
-		forward_signals(true);
-		stream_relay(sfd[0], sfd[1], sfd[2], &ac, id);
+		vm_forward_signals(true);
+		vm_stream_relay(sfd[0] >= 0 ? 0 : -1, 1, 2, sfd, &ac, id, 0);
 	}
 	if (wait_and_relay(&ac, &t, id, 0, &status, &err) < 0)
 		goto out;
