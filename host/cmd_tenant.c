@@ -24,7 +24,7 @@
 	"       bulkhead tenant down NAME [--force] [--timeout S]\n" \
 	"       bulkhead tenant ls [--format table|json]\n" \
 	"       bulkhead tenant stats NAME\n" \
-	"       bulkhead tenant run NAME [--image NAME|--rootfs PATH] [--memory SIZE] [--pids N]\n" \
+	"       bulkhead tenant run NAME [--image NAME|--rootfs PATH|--upload HOSTDIR] [--memory SIZE] [--pids N]\n" \
 	"                          [--env K=V]... [--detach --id ID] [-i] [--stdio capture|streams] -- CMD [ARGS...]\n" \
 	"       bulkhead tenant exec NAME ID -- CMD [ARGS...]\n" \
 	"       bulkhead tenant kill NAME ID [SIGNAL]\n" \
